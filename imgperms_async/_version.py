@@ -1,0 +1,3 @@
+"""The package version, kept apart so the User-Agent can name it without importing the client."""
+
+__version__ = "0.1.0"
