@@ -1,0 +1,124 @@
+"""Counters a client keeps for every request, cheap enough to leave on for a large audit.
+
+Latency goes into a fixed log-scale histogram (16 buckets per doubling from 10 µs; the last bucket,
+from about 170 s, is open-ended), so recording is one ``log2`` and an index, memory is constant, and
+a percentile is accurate to one bucket (under 4.5 %). Nothing here locks: a client and its stats
+live on one event loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = ["Stats", "StatsSnapshot"]
+
+_MIN_LATENCY_SECS: Final = 1e-5
+_BUCKETS_PER_DOUBLING: Final = 16
+_DOUBLINGS: Final = 24
+_BUCKET_COUNT: Final = _BUCKETS_PER_DOUBLING * _DOUBLINGS
+
+
+@dataclass(frozen=True, slots=True)
+class StatsSnapshot:
+    """What the client has done so far; ``throttles`` and ``errors`` count by error code.
+
+    ``errors`` counts calls that failed for good (after retries), keyed by the service error code
+    or, for failures without one, the exception class name.
+    """
+
+    requests: int
+    retries: int
+    throttles: Mapping[str, int]
+    errors: Mapping[str, int]
+    latency_p50_secs: float
+    latency_p90_secs: float
+    latency_p99_secs: float
+    latency_max_secs: float
+    elapsed_secs: float
+    requests_per_sec: float
+
+
+class Stats:
+    """Request, retry, throttle and error counts plus a latency histogram, all O(1) to record."""
+
+    __slots__ = (
+        "_buckets",
+        "_errors",
+        "_max_latency",
+        "_requests",
+        "_retries",
+        "_started",
+        "_throttles",
+        "_time",
+    )
+
+    def __init__(self, *, time: Callable[[], float] = time.monotonic) -> None:
+        self._time = time
+        self._started = time()
+        self._requests = 0
+        self._retries = 0
+        self._throttles: Counter[str] = Counter()
+        self._errors: Counter[str] = Counter()
+        self._buckets = [0] * _BUCKET_COUNT
+        self._max_latency = 0.0
+
+    def record_request(self, latency_secs: float) -> None:
+        """One attempt that went out and came back, with a response or a transport error."""
+        self._requests += 1
+        self._buckets[_bucket_index(latency_secs)] += 1
+        if latency_secs > self._max_latency:
+            self._max_latency = latency_secs
+
+    def record_retry(self) -> None:
+        self._retries += 1
+
+    def record_throttle(self, code: str) -> None:
+        self._throttles[code] += 1
+
+    def record_error(self, code: str) -> None:
+        self._errors[code] += 1
+
+    def snapshot(self) -> StatsSnapshot:
+        elapsed = max(self._time() - self._started, 0.0)
+        return StatsSnapshot(
+            requests=self._requests,
+            retries=self._retries,
+            throttles=dict(self._throttles),
+            errors=dict(self._errors),
+            latency_p50_secs=self._percentile(0.50),
+            latency_p90_secs=self._percentile(0.90),
+            latency_p99_secs=self._percentile(0.99),
+            latency_max_secs=self._max_latency,
+            elapsed_secs=elapsed,
+            requests_per_sec=self._requests / elapsed if elapsed > 0 else 0.0,
+        )
+
+    def _percentile(self, fraction: float) -> float:
+        """The upper edge of the bucket holding this rank, capped at the largest latency seen."""
+        if self._requests == 0:
+            return 0.0
+        rank = max(math.ceil(fraction * self._requests), 1)
+        seen = 0
+        for index, count in enumerate(self._buckets):
+            seen += count
+            if seen >= rank:
+                return min(_bucket_upper_edge(index), self._max_latency)
+        raise AssertionError("unreachable: the buckets hold every request")
+
+
+def _bucket_index(latency_secs: float) -> int:
+    if latency_secs <= _MIN_LATENCY_SECS:
+        return 0
+    index = int(math.log2(latency_secs / _MIN_LATENCY_SECS) * _BUCKETS_PER_DOUBLING)
+    return min(index, _BUCKET_COUNT - 1)
+
+
+def _bucket_upper_edge(index: int) -> float:
+    if index == _BUCKET_COUNT - 1:
+        return math.inf
+    return float(_MIN_LATENCY_SECS * 2 ** ((index + 1) / _BUCKETS_PER_DOUBLING))
