@@ -1,0 +1,122 @@
+"""Seeded, deterministic image inventory: what the emulator answers and what tests compare to."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ["ImageRecord", "ImageStore", "generate_shares"]
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_START_EPOCH = 1_546_300_800.0  # 2019-01-01: images look a few years old, as real ones do
+_SPAN_SECS = 6 * 365 * 86_400.0
+_PAGE_BOUNDARY_SHARES = (25, 50)
+_OS_TYPES = ("WINDOWS", "LINUX")
+_PURPOSES = ("finance", "engineering", "support", "design", "sales", "training", "lab")
+
+
+def _share_count(rng: random.Random) -> int:
+    """Most images are private, some shared a little, a few shared across several pages."""
+    draw = rng.random()
+    if draw < 0.6:
+        return 0
+    if draw < 0.85:
+        return rng.randint(1, 5)
+    if draw < 0.95:
+        return rng.randint(6, 24)
+    return rng.randint(26, 120)
+
+
+def _image_id(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        image_id = "wsi-" + "".join(rng.choices(_BASE36, k=9))
+        if image_id not in taken:
+            taken.add(image_id)
+            return image_id
+
+
+def _account_ids(rng: random.Random, count: int) -> tuple[str, ...]:
+    return tuple(str(n) for n in rng.sample(range(100_000_000_000, 1_000_000_000_000), count))
+
+
+def generate_shares(count: int, seed: int) -> dict[str, tuple[str, ...]]:
+    """Image id -> shared accounts; with 20+ images, one has exactly 25 and one exactly 50."""
+    rng = random.Random(seed)
+    counts = [_share_count(rng) for _ in range(count)]
+    if count >= 20:
+        for position, shares in zip(
+            rng.sample(range(count), 2), _PAGE_BOUNDARY_SHARES, strict=True
+        ):
+            counts[position] = shares
+    taken: set[str] = set()
+    return {_image_id(rng, taken): _account_ids(rng, shares) for shares in counts}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    """The descriptive half of an image, as DescribeWorkspaceImages reports it."""
+
+    image_id: str
+    name: str
+    description: str
+    os_type: str
+    created: float
+
+    def to_json(self, owner_account_id: str) -> dict[str, object]:
+        return {
+            "ImageId": self.image_id,
+            "Name": self.name,
+            "Description": self.description,
+            "OperatingSystem": {"Type": self.os_type},
+            "State": "AVAILABLE",
+            "RequiredTenancy": "DEFAULT",
+            "Created": self.created,
+            "OwnerAccountId": owner_account_id,
+        }
+
+
+def _record(rng: random.Random, index: int, image_id: str) -> ImageRecord:
+    purpose = rng.choice(_PURPOSES)
+    return ImageRecord(
+        image_id=image_id,
+        name=f"{purpose}-golden-{index:05d}",
+        description=f"Golden image for the {purpose} team",
+        os_type=rng.choice(_OS_TYPES),
+        created=round(_START_EPOCH + rng.random() * _SPAN_SECS, 3),
+    )
+
+
+class ImageStore:
+    """Owned images in server order, with their shares; the only mutable state of the emulator."""
+
+    def __init__(self, shares: Mapping[str, Sequence[str]], seed: int) -> None:
+        rng = random.Random(f"records-{seed}")
+        self.owner_account_id = str(rng.randrange(100_000_000_000, 1_000_000_000_000))
+        self._shares = {image_id: list(accounts) for image_id, accounts in shares.items()}
+        self.image_ids = tuple(self._shares)
+        self._records = {
+            image_id: _record(rng, index, image_id) for index, image_id in enumerate(self.image_ids)
+        }
+
+    def __contains__(self, image_id: object) -> bool:
+        return image_id in self._shares
+
+    def shares(self, image_id: str) -> Sequence[str]:
+        return self._shares[image_id]
+
+    def record(self, image_id: str) -> ImageRecord:
+        return self._records[image_id]
+
+    def share(self, image_id: str, account_id: str) -> None:
+        accounts = self._shares[image_id]
+        if account_id not in accounts:
+            accounts.append(account_id)
+
+    def unshare(self, image_id: str, account_id: str) -> None:
+        accounts = self._shares[image_id]
+        if account_id in accounts:
+            accounts.remove(account_id)
+
+    def truth(self) -> dict[str, tuple[str, ...]]:
+        return {image_id: tuple(accounts) for image_id, accounts in self._shares.items()}
