@@ -62,7 +62,9 @@ def test_describe_workspace_images_paginates_over_every_owned_image(
 ) -> None:
     pages = [boto.describe_workspace_images(MaxResults=15)]
     while "NextToken" in pages[-1]:
-        pages.append(boto.describe_workspace_images(MaxResults=15, NextToken=pages[-1]["NextToken"]))
+        pages.append(
+            boto.describe_workspace_images(MaxResults=15, NextToken=pages[-1]["NextToken"])
+        )
     images = [image for page in pages for image in page["Images"]]
     assert [image["ImageId"] for image in images] == list(threaded_emu.owned_image_ids)
     assert {image["State"] for image in images} == {"AVAILABLE"}

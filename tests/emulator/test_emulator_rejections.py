@@ -120,9 +120,7 @@ async def test_forged_next_token_is_invalid(emu: Emulator, call: Any, token: str
     assert answer.error_code == "InvalidParameterValuesException"
 
 
-async def test_next_token_longer_than_2048_characters_is_invalid(
-    emu: Emulator, call: Any
-) -> None:
+async def test_next_token_longer_than_2048_characters_is_invalid(emu: Emulator, call: Any) -> None:
     answer = await call(DESCRIBE, {"ImageId": emu.owned_image_ids[0], "NextToken": "x" * 2049})
     assert answer.error_code == "InvalidParameterValuesException"
 
