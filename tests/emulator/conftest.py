@@ -99,12 +99,25 @@ def sign(emu: Emulator) -> Callable[..., tuple[dict[str, str], bytes]]:
 
 
 @pytest.fixture
-def call(emu: Emulator, send: Send) -> Callable[..., Awaitable[Answer]]:
-    """Sign with botocore and send: the common case of a well-formed request."""
+def ask(http: aiohttp.ClientSession) -> Callable[..., Awaitable[Answer]]:
+    """Sign with botocore and send to a given emulator: the common well-formed request."""
+
+    async def ask(
+        emulator: Emulator, operation: str, payload: dict[str, Any] | bytes, **options: Any
+    ) -> Answer:
+        headers, body = botocore_signed(emulator, operation, payload, **options)
+        async with http.post(emulator.endpoint_url + "/", headers=headers, data=body) as response:
+            return Answer(response.status, dict(response.headers), await response.read())
+
+    return ask
+
+
+@pytest.fixture
+def call(emu: Emulator, ask: Callable[..., Awaitable[Answer]]) -> Callable[..., Awaitable[Answer]]:
+    """`ask` the default emulator."""
 
     async def call(operation: str, payload: dict[str, Any] | bytes, **options: Any) -> Answer:
-        headers, body = botocore_signed(emu, operation, payload, **options)
-        return await send(headers, body)
+        return await ask(emu, operation, payload, **options)
 
     return call
 

@@ -1,0 +1,167 @@
+"""Fault and rate-limit knobs behave as configured, and the same seed draws the same faults."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+
+from imgperms_async.emulator import Emulator
+from imgperms_async.emulator._faults import FaultPlan, TokenBucket
+
+DESCRIBE = "DescribeWorkspaceImagePermissions"
+
+
+async def statuses_by_image(ask: Any, emu: Emulator, image_ids: list[str]) -> dict[str, int]:
+    answers = await asyncio.gather(*(ask(emu, DESCRIBE, {"ImageId": i}) for i in image_ids))
+    return {image_id: answer.status for image_id, answer in zip(image_ids, answers, strict=True)}
+
+
+async def test_fault_rate_one_answers_only_500_and_503_in_about_equal_share(ask: Any) -> None:
+    async with Emulator(images=40, fault_rate=1.0) as emu:
+        statuses = await statuses_by_image(ask, emu, list(emu.owned_image_ids))
+    assert set(statuses.values()) == {500, 503}
+    assert emu.stats["http_500"] + emu.stats["http_503"] == 40
+    assert 10 <= emu.stats["http_500"] <= 30
+
+
+async def test_server_faults_carry_their_aws_codes(ask: Any) -> None:
+    async with Emulator(images=40, fault_rate=1.0) as emu:
+        answers = [await ask(emu, DESCRIBE, {"ImageId": i}) for i in emu.owned_image_ids]
+    codes = {answer.status: answer.error_code for answer in answers}
+    assert codes == {500: "InternalFailure", 503: "ServiceUnavailable"}
+
+
+async def test_same_seed_fails_the_same_requests_whatever_the_arrival_order(ask: Any) -> None:
+    async with Emulator(images=40, seed=3, fault_rate=0.5) as emu:
+        concurrent = await statuses_by_image(ask, emu, list(emu.owned_image_ids))
+    async with Emulator(images=40, seed=3, fault_rate=0.5) as emu:
+        one_by_one = {
+            image_id: (await ask(emu, DESCRIBE, {"ImageId": image_id})).status
+            for image_id in reversed(emu.owned_image_ids)
+        }
+    assert concurrent == one_by_one
+
+
+async def test_another_seed_fails_other_requests(ask: Any) -> None:
+    async with Emulator(images=40, seed=3, fault_rate=0.5) as emu:
+        first = await statuses_by_image(ask, emu, list(emu.owned_image_ids))
+        ids = list(emu.owned_image_ids)
+    async with Emulator(dict.fromkeys(ids, ()), seed=4, fault_rate=0.5) as emu:
+        second = await statuses_by_image(ask, emu, ids)
+    assert first != second
+
+
+async def test_retrying_an_identical_request_draws_a_fresh_decision(ask: Any) -> None:
+    async with Emulator(images=5, fault_rate=0.5) as emu:
+        image_id = emu.owned_image_ids[0]
+        statuses = {(await ask(emu, DESCRIBE, {"ImageId": image_id})).status for _ in range(30)}
+    assert 200 in statuses
+    assert statuses & {500, 503}
+
+
+async def test_drop_rate_one_cuts_the_body_after_the_headers(ask: Any) -> None:
+    async with Emulator(images=5, drop_rate=1.0) as emu:
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await ask(emu, DESCRIBE, {"ImageId": emu.owned_image_ids[0]})
+    assert emu.stats["dropped"] == 1
+
+
+async def test_malformed_rate_one_truncates_successful_json(ask: Any) -> None:
+    async with Emulator(images=5, malformed_rate=1.0) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": emu.owned_image_ids[0]})
+    assert answer.status == 200
+    with pytest.raises(ValueError, match=r"Expecting|Unterminated"):
+        _ = answer.json
+    assert emu.stats["malformed"] == 1
+
+
+async def test_malformed_rate_leaves_error_answers_intact(ask: Any) -> None:
+    async with Emulator(images=5, malformed_rate=1.0) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": "wsi-000000000"})
+    assert answer.error_code == "ResourceNotFoundException"
+
+
+async def test_latency_delays_each_answer(ask: Any) -> None:
+    loop = asyncio.get_running_loop()
+    async with Emulator(images=5, latency=0.05) as emu:
+        started = loop.time()
+        await ask(emu, DESCRIBE, {"ImageId": emu.owned_image_ids[0]})
+        elapsed = loop.time() - started
+    assert elapsed >= 0.05
+    assert emu.stats["latency"] == 1
+
+
+async def test_poisoned_image_always_answers_its_error(ask: Any) -> None:
+    async with Emulator(images=5) as emu:
+        victim = emu.owned_image_ids[0]
+    async with Emulator(images=5, poison={victim: "AccessDeniedException"}) as emu:
+        answers = [await ask(emu, DESCRIBE, {"ImageId": victim}) for _ in range(3)]
+    assert [(a.status, a.error_code) for a in answers] == [(400, "AccessDeniedException")] * 3
+    assert "not authorized" in answers[0].json["message"]
+    assert emu.stats["poison"] == 3
+
+
+async def test_burst_admits_exactly_burst_requests_before_throttling(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=3) as emu:
+        answers = [await ask(emu, DESCRIBE, {"ImageId": emu.owned_image_ids[0]}) for _ in range(10)]
+    assert [a.status for a in answers] == [200] * 3 + [400] * 7
+    assert {a.error_code for a in answers[3:]} == {"ThrottlingException"}
+    assert answers[3].json["message"] == "Rate exceeded"
+    assert emu.stats["throttled"] == 7
+
+
+async def test_each_access_key_has_its_own_bucket(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=1) as emu:
+        image = {"ImageId": emu.owned_image_ids[0]}
+        plain = await ask(emu, DESCRIBE, image)
+        with_token = await ask(emu, DESCRIBE, image, credentials=emu.session_credentials)
+    assert (plain.status, with_token.status) == (200, 200)
+
+
+async def test_throttling_is_decided_before_faults(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=1, fault_rate=1.0) as emu:
+        image = {"ImageId": emu.owned_image_ids[0]}
+        answers = [await ask(emu, DESCRIBE, image) for _ in range(2)]
+    assert answers[1].error_code == "ThrottlingException"
+
+
+async def test_retry_after_is_sent_in_milliseconds_on_throttles(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=1, retry_after=0.25) as emu:
+        image = {"ImageId": emu.owned_image_ids[0]}
+        answers = [await ask(emu, DESCRIBE, image) for _ in range(2)]
+    assert "x-amz-retry-after" not in answers[0].headers
+    assert answers[1].headers["x-amz-retry-after"] == "250"
+
+
+def test_token_bucket_refills_at_its_rate() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=2.0, burst=2.0, clock=lambda: now[0])
+    assert [bucket.allow("k") for _ in range(3)] == [True, True, False]
+    now[0] = 1.0
+    assert [bucket.allow("k") for _ in range(3)] == [True, True, False]
+
+
+def test_token_bucket_never_holds_more_than_burst() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=10.0, burst=1.0, clock=lambda: now[0])
+    now[0] = 100.0
+    assert [bucket.allow("k") for _ in range(2)] == [True, False]
+
+
+def test_fault_plans_with_one_seed_draw_identical_sequences() -> None:
+    def draws(seed: int) -> list[Any]:
+        plan = FaultPlan(seed=seed, fault_rate=0.3, drop_rate=0.2, latency=(0.01, 0.02))
+        return [plan.decide(DESCRIBE, b'{"ImageId": "wsi-123456789"}') for _ in range(50)]
+
+    assert draws(1) == draws(1)
+    assert draws(1) != draws(2)
+
+
+def test_latency_range_draws_stay_within_bounds() -> None:
+    plan = FaultPlan(seed=0, latency=(0.01, 0.02))
+    delays = [plan.decide(DESCRIBE, str(n).encode()).delay for n in range(200)]
+    assert all(0.01 <= delay <= 0.02 for delay in delays)
+    assert len(set(delays)) > 100

@@ -1,0 +1,85 @@
+"""Seeded state is deterministic and realistic; pagination tokens only resume their own listing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from imgperms_async.emulator import Emulator
+from imgperms_async.emulator._errors import ServiceError
+from imgperms_async.emulator._state import generate_shares
+from imgperms_async.emulator._tokens import PageTokens
+
+
+def test_same_seed_generates_the_same_truth() -> None:
+    assert generate_shares(300, seed=11) == generate_shares(300, seed=11)
+
+
+def test_another_seed_generates_another_truth() -> None:
+    assert generate_shares(50, seed=1) != generate_shares(50, seed=2)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_twenty_images_include_exactly_25_and_exactly_50_shares(seed: int) -> None:
+    counts = [len(accounts) for accounts in generate_shares(20, seed).values()]
+    assert 25 in counts
+    assert 50 in counts
+
+
+def test_image_ids_match_the_service_pattern_and_are_unique() -> None:
+    shares = generate_shares(1000, seed=0)
+    assert len(shares) == 1000
+    assert all(re.fullmatch(r"wsi-[0-9a-z]{9}", image_id) for image_id in shares)
+
+
+def test_account_ids_are_twelve_digits_and_unique_per_image() -> None:
+    for accounts in generate_shares(200, seed=0).values():
+        assert all(re.fullmatch(r"\d{12}", account) for account in accounts)
+        assert len(set(accounts)) == len(accounts)
+
+
+def test_share_counts_mix_private_lightly_and_widely_shared_images() -> None:
+    counts = [len(accounts) for accounts in generate_shares(1000, seed=0).values()]
+    assert counts.count(0) > 500
+    assert any(1 <= count <= 5 for count in counts)
+    assert any(26 <= count <= 120 for count in counts)
+
+
+def test_explicit_state_is_served_as_given() -> None:
+    state = {"wsi-aaaaaaaaa": ("111111111111", "222222222222"), "wsi-bbbbbbbbb": ()}
+    emu = Emulator(state)
+    assert emu.truth == state
+    assert emu.owned_image_ids == ("wsi-aaaaaaaaa", "wsi-bbbbbbbbb")
+
+
+def test_page_token_resumes_at_its_offset() -> None:
+    tokens = PageTokens(b"secret")
+    assert tokens.offset("wsi-aaaaaaaaa", tokens.issue("wsi-aaaaaaaaa", 25)) == 25
+
+
+def test_page_token_of_another_scope_is_refused() -> None:
+    tokens = PageTokens(b"secret")
+    with pytest.raises(ServiceError, match="InvalidParameterValuesException"):
+        tokens.offset("wsi-bbbbbbbbb", tokens.issue("wsi-aaaaaaaaa", 25))
+
+
+def test_page_token_from_another_secret_is_refused() -> None:
+    token = PageTokens(b"other").issue("wsi-aaaaaaaaa", 25)
+    with pytest.raises(ServiceError, match="InvalidParameterValuesException"):
+        PageTokens(b"secret").offset("wsi-aaaaaaaaa", token)
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"fault_rate": 1.5},
+        {"drop_rate": -0.1},
+        {"malformed_rate": 2.0},
+        {"page_size": 0},
+        {"rate": 0},
+    ],
+)
+def test_options_out_of_range_are_refused_at_construction(option: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(option))):
+        Emulator(images=1, **option)  # type: ignore[arg-type]
