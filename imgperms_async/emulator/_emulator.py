@@ -128,18 +128,28 @@ class Emulator:
         """Serve from a private event loop in a daemon thread; returns once the port is bound."""
         loop = asyncio.new_event_loop()
         ready = threading.Event()
+        failures: list[BaseException] = []
 
         def serve() -> None:
-            loop.run_until_complete(self.start())
-            ready.set()
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as error:  # reported to the starting thread below
+                failures.append(error)
+                loop.close()
+                return
+            finally:
+                ready.set()
             loop.run_forever()
             loop.run_until_complete(self.stop())
             loop.close()
 
-        self._thread_loop = loop
-        self._thread = threading.Thread(target=serve, name="imgperms-emulator", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=serve, name="imgperms-emulator", daemon=True)
+        thread.start()
         ready.wait()
+        if failures:
+            thread.join()
+            raise failures[0]
+        self._thread, self._thread_loop = thread, loop
 
     def stop_thread(self) -> None:
         if self._thread is None or self._thread_loop is None:

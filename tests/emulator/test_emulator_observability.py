@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from imgperms_async.emulator import Emulator, RequestRecord
 
 DESCRIBE = "DescribeWorkspaceImagePermissions"
@@ -78,3 +80,9 @@ async def test_unsigned_requests_are_served_when_verification_is_off(http: Any) 
         async with http.post(emu.endpoint_url, headers=headers, data=b"{}") as response:
             body = await response.json(content_type=None)
     assert len(body["Images"]) == 3
+
+
+def test_threaded_start_reports_a_port_already_in_use(threaded_emu: Emulator) -> None:
+    port = int(threaded_emu.endpoint_url.rsplit(":", 1)[1])
+    with pytest.raises(OSError, match="in use"), Emulator(images=1, port=port):
+        pass
