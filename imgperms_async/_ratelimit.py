@@ -1,0 +1,246 @@
+"""Client-side rate limiting: send no faster than the service will answer without throttling.
+
+The adaptive limiter is botocore's adaptive retry mode (``retries/adaptive.py``, ``throttling.py``,
+``bucket.py``) on asyncio: it costs nothing until the service first throttles, then paces requests
+through a token bucket whose rate follows CUBIC congestion control (RFC 8312) from the measured
+sending rate: cut to 70 % of it on each throttle, regrow along a cubic curve that flattens near the
+rate that last failed, never more than twice what is actually being sent. One limiter is shared by
+every request of a client, because throttling is per account and region, not per call.
+
+Waiters are served in FIFO order through an ``asyncio.Lock``, whose waiters queue in arrival order
+and which a newcomer never takes ahead of them: the waiter at the head sleeps until its token is
+due and takes it without awaiting in between, so a waiter cancelled at any point has taken nothing
+and the tokens it did not take remain for the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Final, Protocol
+
+__all__ = [
+    "AdaptiveRateLimiter",
+    "Cubic",
+    "FixedRateLimiter",
+    "NoRateLimiter",
+    "RateLimiter",
+]
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+# Refills are floating-point sums, so a full token can come out as 0.9999999999999998; the wait for
+# the missing sliver can be below the clock's resolution, and the waiter would never get it.
+_TOKEN_TOLERANCE: Final = 1e-9
+
+
+class RateLimiter(Protocol):
+    """What the retry loop needs: wait for permission to send, then say how the attempt went."""
+
+    async def acquire(self) -> None: ...
+
+    def on_response(self, *, throttled: bool) -> None: ...
+
+
+class NoRateLimiter:
+    """Sends as fast as the caller's concurrency allows."""
+
+    __slots__ = ()
+
+    async def acquire(self) -> None:
+        return
+
+    def on_response(self, *, throttled: bool) -> None:
+        return
+
+
+class _TokenBucket:
+    """Tokens accrue at ``rate`` per second up to ``capacity``; each request takes one."""
+
+    __slots__ = ("_capacity", "_last_refill", "_lock", "_rate", "_sleep", "_time", "_tokens")
+
+    def __init__(
+        self, *, rate: float, capacity: float, tokens: float, time: Clock, sleep: Sleep
+    ) -> None:
+        self._rate = rate
+        self._capacity = capacity
+        self._tokens = tokens
+        self._time = time
+        self._sleep = sleep
+        self._last_refill = time()
+        self._lock = asyncio.Lock()
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def reconfigure(self, *, rate: float, capacity: float) -> None:
+        """Change the rate; tokens earned so far are credited at the old one."""
+        self._refill()
+        self._rate = rate
+        self._capacity = capacity
+        self._tokens = min(self._tokens, capacity)
+
+    async def take(self) -> None:
+        async with self._lock:
+            self._refill()
+            while self._tokens < 1 - _TOKEN_TOLERANCE:
+                # A rate change during the sleep is picked up on waking: the wait is recomputed.
+                await self._sleep((1 - self._tokens) / self._rate)
+                self._refill()
+            self._tokens -= 1
+
+    def _refill(self) -> None:
+        now = self._time()
+        elapsed = now - self._last_refill
+        self._last_refill = now
+        if elapsed > 0:
+            self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+
+
+class FixedRateLimiter:
+    """At most ``max_rate_per_sec`` requests a second, for a caller who knows the account's limit.
+
+    ``burst`` requests may go at once after an idle spell; the bucket starts full so the first
+    ``burst`` requests are not delayed.
+    """
+
+    __slots__ = ("_bucket",)
+
+    def __init__(
+        self,
+        max_rate_per_sec: float,
+        *,
+        burst: int = 1,
+        time: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if not max_rate_per_sec > 0:
+            raise ValueError(f"max_rate_per_sec must be positive, got {max_rate_per_sec!r}")
+        if burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst!r}")
+        self._bucket = _TokenBucket(
+            rate=max_rate_per_sec, capacity=burst, tokens=burst, time=time, sleep=sleep
+        )
+
+    async def acquire(self) -> None:
+        await self._bucket.take()
+
+    def on_response(self, *, throttled: bool) -> None:
+        return
+
+
+class Cubic:
+    """The CUBIC window curve, in requests per second instead of a congestion window.
+
+    After a throttle at rate ``w_max`` the rate drops to ``beta * w_max``; ``t`` seconds later it is
+    ``C * (t - K)**3 + w_max`` with ``K = cbrt(w_max * (1 - beta) / C)``, so it climbs fast, levels
+    off around ``w_max`` (reached at ``t = K``), then probes beyond it.
+    """
+
+    SCALE_CONSTANT: Final = 0.4
+    BETA: Final = 0.7
+
+    __slots__ = ("_k", "_last_throttle", "_w_max")
+
+    def __init__(self, *, start_time: float) -> None:
+        self._w_max = 0.0
+        self._k = 0.0
+        self._last_throttle = start_time
+
+    def rate_after_success(self, now: float) -> float:
+        return self.SCALE_CONSTANT * (now - self._last_throttle - self._k) ** 3 + self._w_max
+
+    def rate_after_throttle(self, rate: float, now: float) -> float:
+        self._w_max = rate
+        self._k = (rate * (1 - self.BETA) / self.SCALE_CONSTANT) ** (1 / 3)
+        self._last_throttle = now
+        return rate * self.BETA
+
+
+class _SendRate:
+    """Requests per second actually sent, smoothed over half-second windows.
+
+    As botocore's ``RateClocker``: each closed window moves the estimate 80 % of the way to that
+    window's rate. Two departures: the clock starts at the first response, not at construction,
+    so an idle spell before the first request does not read as a near-zero rate; and until the
+    first window closes (when botocore reports zero, so a throttle then would cut the rate to the
+    floor) the responses so far over at least one window's length stand in for the estimate.
+    """
+
+    _WINDOW_SECS: Final = 0.5
+    _SMOOTHING: Final = 0.8
+
+    __slots__ = ("_count", "_first", "_measured", "_time", "_window_start")
+
+    def __init__(self, *, time: Clock) -> None:
+        self._time = time
+        self._first: float | None = None
+        self._window_start = 0.0
+        self._count = 0
+        self._measured: float | None = None
+
+    def record(self) -> float:
+        now = self._time()
+        if self._first is None:
+            self._first = now
+            self._window_start = self._window_of(now)
+        self._count += 1
+        window = self._window_of(now)
+        if window > self._window_start:
+            current = self._count / (window - self._window_start)
+            previous = self._measured if self._measured is not None else 0.0
+            self._measured = current * self._SMOOTHING + previous * (1 - self._SMOOTHING)
+            self._count = 0
+            self._window_start = window
+        if self._measured is not None:
+            return self._measured
+        return self._count / max(now - self._first, self._WINDOW_SECS)
+
+    def _window_of(self, now: float) -> float:
+        return math.floor(now / self._WINDOW_SECS) * self._WINDOW_SECS
+
+
+class AdaptiveRateLimiter:
+    """Free until the first throttle, then paced at a CUBIC-controlled rate (botocore adaptive)."""
+
+    _MIN_RATE_PER_SEC: Final = 0.5
+    _MAX_GROWTH: Final = 2.0
+
+    __slots__ = ("_bucket", "_cubic", "_enabled", "_send_rate", "_time")
+
+    def __init__(self, *, time: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self._time = time
+        self._cubic = Cubic(start_time=time())
+        self._send_rate = _SendRate(time=time)
+        self._bucket = _TokenBucket(rate=1.0, capacity=1.0, tokens=0.0, time=time, sleep=sleep)
+        self._enabled = False
+
+    @property
+    def enabled(self) -> bool:
+        """Whether requests are paced: from the first throttle on, for the life of the client."""
+        return self._enabled
+
+    @property
+    def rate_per_sec(self) -> float:
+        """The pace requests are allowed at once enabled."""
+        return self._bucket.rate
+
+    async def acquire(self) -> None:
+        if self._enabled:
+            await self._bucket.take()
+
+    def on_response(self, *, throttled: bool) -> None:
+        measured = self._send_rate.record()
+        now = self._time()
+        if throttled:
+            rate_at_failure = min(measured, self._bucket.rate) if self._enabled else measured
+            new_rate = self._cubic.rate_after_throttle(rate_at_failure, now)
+            self._enabled = True
+        else:
+            new_rate = self._cubic.rate_after_success(now)
+        rate = max(min(new_rate, self._MAX_GROWTH * measured), self._MIN_RATE_PER_SEC)
+        self._bucket.reconfigure(rate=rate, capacity=max(rate, 1.0))

@@ -1,0 +1,334 @@
+"""Client-side rate limiting, run on virtual time: nothing here really sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+
+import pytest
+
+from imgperms_async._ratelimit import (
+    AdaptiveRateLimiter,
+    Cubic,
+    FixedRateLimiter,
+    NoRateLimiter,
+    RateLimiter,
+)
+
+
+async def settle() -> None:
+    """Let every task that can run, run (lock hand-offs take a few loop turns)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+class VirtualTime:
+    """A clock and a ``sleep`` that only move when the test advances them.
+
+    Sleepers wake in deadline order, each with the clock set to its own deadline, as a real event
+    loop would wake them. Deadlines within a nanosecond of the target count as reached, so that
+    ten sleeps of 0.1 s fit in one second despite floating-point rounding.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, secs: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(secs, 0.0), next(self._order), future))
+        await future
+
+    async def advance(self, secs: float) -> None:
+        target = self.now + secs
+        await settle()
+        while self._sleepers and self._sleepers[0][0] <= target + 1e-9:
+            deadline, _, future = heapq.heappop(self._sleepers)
+            if future.done():
+                continue
+            self.now = max(self.now, deadline)
+            future.set_result(None)
+            await settle()
+        self.now = max(self.now, target)
+        await settle()
+
+
+async def never_sleep(secs: float) -> None:
+    raise AssertionError(f"slept {secs} s")
+
+
+def acquire_in_background(limiter: RateLimiter, log: list[str], name: str) -> asyncio.Task[None]:
+    async def acquire() -> None:
+        await limiter.acquire()
+        log.append(name)
+
+    return asyncio.create_task(acquire())
+
+
+def feed_steady_responses(
+    limiter: AdaptiveRateLimiter, clock: VirtualTime, *, ticks: range
+) -> None:
+    """One successful response every tenth of a second, at t = tick / 10."""
+    for tick in ticks:
+        clock.now = tick / 10
+        limiter.on_response(throttled=False)
+
+
+# --- the no-op limiter ---
+
+
+async def test_no_rate_limiter_never_waits() -> None:
+    limiter: RateLimiter = NoRateLimiter()
+
+    for _ in range(1000):
+        await limiter.acquire()
+        limiter.on_response(throttled=True)
+
+
+# --- the fixed limiter ---
+
+
+async def test_fixed_limiter_holds_its_rate_over_a_simulated_second() -> None:
+    clock = VirtualTime()
+    limiter = FixedRateLimiter(10, time=clock, sleep=clock.sleep)
+    log: list[str] = []
+    tasks = [acquire_in_background(limiter, log, str(i)) for i in range(30)]
+
+    await clock.advance(0.0)
+    assert len(log) == 1  # the burst of one goes at once
+    await clock.advance(1.0)
+    assert len(log) == 11  # then one every tenth of a second
+    await clock.advance(1.0)
+    assert len(log) == 21
+
+    await clock.advance(1.0)
+    await asyncio.gather(*tasks)
+
+
+async def test_fixed_limiter_lets_a_burst_through_after_an_idle_spell() -> None:
+    clock = VirtualTime()
+    limiter = FixedRateLimiter(10, burst=5, time=clock, sleep=clock.sleep)
+    log: list[str] = []
+    tasks = [acquire_in_background(limiter, log, str(i)) for i in range(8)]
+
+    await clock.advance(0.0)
+    assert len(log) == 5
+    await clock.advance(0.3)
+    assert len(log) == 8
+
+    await asyncio.gather(*tasks)
+
+
+def test_fixed_limiter_rejects_a_rate_that_is_not_positive() -> None:
+    with pytest.raises(ValueError, match="max_rate_per_sec"):
+        FixedRateLimiter(0)
+
+
+async def test_waiters_are_served_in_arrival_order() -> None:
+    clock = VirtualTime()
+    limiter = FixedRateLimiter(1, time=clock, sleep=clock.sleep)
+    await limiter.acquire()
+    log: list[str] = []
+    tasks = [acquire_in_background(limiter, log, name) for name in "abcd"]
+    await clock.advance(0.0)
+
+    await clock.advance(1.0)
+    late = acquire_in_background(limiter, log, "late")
+    await clock.advance(3.0)
+
+    assert log == ["a", "b", "c", "d"]
+    await clock.advance(1.0)
+    assert log == ["a", "b", "c", "d", "late"]
+    await asyncio.gather(*tasks, late)
+
+
+async def test_a_cancelled_queued_waiter_leaves_its_token_to_the_next_one() -> None:
+    clock = VirtualTime()
+    limiter = FixedRateLimiter(1, time=clock, sleep=clock.sleep)
+    await limiter.acquire()
+    log: list[str] = []
+    first = acquire_in_background(limiter, log, "first")
+    cancelled = acquire_in_background(limiter, log, "cancelled")
+    last = acquire_in_background(limiter, log, "last")
+    await clock.advance(0.5)
+
+    cancelled.cancel()
+    await clock.advance(0.5)
+    assert log == ["first"]
+    await clock.advance(1.0)
+    assert log == ["first", "last"]  # at t=2, not t=3: no token lost
+
+    await asyncio.gather(first, last)
+    newcomer = acquire_in_background(limiter, log, "newcomer")
+    await clock.advance(0.9)
+    assert log == ["first", "last"]  # no spare token leaked either
+    await clock.advance(0.1)
+    assert log == ["first", "last", "newcomer"]
+    await newcomer
+
+
+async def test_a_cancelled_waiter_at_the_head_of_the_queue_leaves_its_token_to_the_next() -> None:
+    clock = VirtualTime()
+    limiter = FixedRateLimiter(1, time=clock, sleep=clock.sleep)
+    await limiter.acquire()
+    log: list[str] = []
+    head = acquire_in_background(limiter, log, "head")
+    second = acquire_in_background(limiter, log, "second")
+    await clock.advance(0.5)
+
+    head.cancel()
+    await clock.advance(0.5)
+
+    assert log == ["second"]
+    assert head.cancelled()
+    await second
+
+
+# --- CUBIC ---
+
+
+def test_cubic_cuts_the_rate_to_seventy_percent_on_a_throttle() -> None:
+    cubic = Cubic(start_time=0.0)
+
+    assert cubic.rate_after_throttle(10.0, now=0.0) == pytest.approx(7.0)  # beta * w_max
+
+
+def test_cubic_regrows_along_the_cubic_curve_through_the_rate_that_failed() -> None:
+    cubic = Cubic(start_time=0.0)
+    cubic.rate_after_throttle(10.0, now=100.0)
+    # K = cbrt(w_max * (1 - beta) / C) = cbrt(10 * 0.3 / 0.4) = cbrt(7.5) ~= 1.9574 s
+    k = (10 * 0.3 / 0.4) ** (1 / 3)
+
+    # W(t) = C * (t - K)**3 + w_max
+    assert cubic.rate_after_success(100.0) == pytest.approx(7.0)  # 0.4 * (-7.5) + 10
+    assert cubic.rate_after_success(101.0) == pytest.approx(0.4 * (1 - k) ** 3 + 10)  # ~9.649
+    assert cubic.rate_after_success(100.0 + k) == pytest.approx(10.0)  # plateau at w_max
+    assert cubic.rate_after_success(104.0) == pytest.approx(0.4 * (4 - k) ** 3 + 10)  # ~13.409
+    assert cubic.rate_after_success(101.0) == pytest.approx(9.64893600966)
+
+
+# --- the adaptive limiter ---
+
+
+async def test_adaptive_limiter_is_off_until_the_first_throttle() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=never_sleep)
+
+    for tick in range(1, 1000):
+        clock.now = tick / 1000
+        await limiter.acquire()
+        limiter.on_response(throttled=False)
+
+    assert not limiter.enabled
+
+
+async def test_first_throttle_paces_at_seventy_percent_of_the_measured_sending_rate() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    feed_steady_responses(limiter, clock, ticks=range(1, 21))
+    # Ten responses a second; four half-second windows have closed, each moving the smoothed
+    # estimate 80 % of the way from 0 towards 10: 10 * (1 - 0.2**4) = 9.984.
+    measured = 10 * (1 - 0.2**4)
+
+    clock.now = 2.1
+    limiter.on_response(throttled=True)
+
+    assert limiter.enabled
+    assert limiter.rate_per_sec == pytest.approx(0.7 * measured)
+
+
+async def test_adaptive_rate_recovers_along_the_cubic_curve_after_a_throttle() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    feed_steady_responses(limiter, clock, ticks=range(1, 21))
+    w_max = 10 * (1 - 0.2**4)
+    clock.now = 2.1
+    limiter.on_response(throttled=True)
+    k = (w_max * 0.3 / 0.4) ** (1 / 3)  # ~1.956 s to climb back to w_max
+
+    feed_steady_responses(limiter, clock, ticks=range(22, 32))
+    assert limiter.rate_per_sec == pytest.approx(0.4 * (1.0 - k) ** 3 + w_max)  # t = 1 s: ~9.63
+    assert limiter.rate_per_sec < w_max
+
+    feed_steady_responses(limiter, clock, ticks=range(32, 52))
+    assert limiter.rate_per_sec == pytest.approx(0.4 * (3.0 - k) ** 3 + w_max)  # t = 3 s: ~10.44
+    assert limiter.rate_per_sec > w_max
+
+
+async def test_adaptive_rate_never_exceeds_twice_the_measured_rate() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    feed_steady_responses(limiter, clock, ticks=range(1, 21))
+    clock.now = 2.1
+    limiter.on_response(throttled=True)
+
+    feed_steady_responses(limiter, clock, ticks=range(22, 200))
+
+    # CUBIC alone would be at 0.4 * (17.8 - 1.96)**3 + 10 ~= 1600 by now.
+    assert limiter.rate_per_sec == pytest.approx(2 * 10, rel=1e-3)
+
+
+async def test_each_throttle_cuts_the_rate_again() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    feed_steady_responses(limiter, clock, ticks=range(1, 21))
+    clock.now = 2.1
+    limiter.on_response(throttled=True)
+    first_cut = limiter.rate_per_sec
+
+    clock.now = 2.15
+    limiter.on_response(throttled=True)
+
+    # The second failure happened at the paced rate, below the measured one.
+    assert limiter.rate_per_sec == pytest.approx(0.7 * first_cut)
+
+
+async def test_rate_never_drops_below_the_floor() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+
+    for tick in range(1, 50):
+        clock.now = tick / 100
+        limiter.on_response(throttled=True)
+
+    assert limiter.rate_per_sec == 0.5
+
+
+async def test_a_throttle_before_the_first_measurement_window_closes_uses_the_rate_so_far() -> None:
+    clock = VirtualTime(start=0.01)
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    for tick in range(1, 20):
+        clock.now = tick / 100
+        limiter.on_response(throttled=False)
+
+    clock.now = 0.2
+    limiter.on_response(throttled=True)
+
+    # 20 responses since t=0.01, counted over at least one half-second window: 40 a second.
+    assert limiter.rate_per_sec == pytest.approx(0.7 * 20 / 0.5)
+
+
+async def test_once_throttled_the_adaptive_limiter_paces_requests() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    feed_steady_responses(limiter, clock, ticks=range(1, 21))
+    clock.now = 2.1
+    limiter.on_response(throttled=True)
+    rate = limiter.rate_per_sec  # ~7 a second, with a bucket of ~7 tokens
+    log: list[str] = []
+    tasks = [acquire_in_background(limiter, log, str(i)) for i in range(40)]
+
+    await clock.advance(0.0)
+    burst = len(log)
+    await clock.advance(2.0)
+
+    assert burst <= rate
+    assert len(log) - burst == pytest.approx(2 * rate, abs=1)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
