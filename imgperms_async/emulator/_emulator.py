@@ -174,13 +174,20 @@ class Emulator:
     def endpoint_url(self) -> str:
         return f"http://{self._host}:{self._port}"
 
+    def _first_credential(self, *, with_token: bool) -> EmulatorCredentials:
+        for cred in self._credentials:
+            if (cred.session_token is not None) == with_token:
+                return cred
+        kind = "with" if with_token else "without"
+        raise LookupError(f"no credential {kind} a session token was configured")
+
     @property
     def credentials(self) -> EmulatorCredentials:
-        return next(cred for cred in self._credentials if cred.session_token is None)
+        return self._first_credential(with_token=False)
 
     @property
     def session_credentials(self) -> EmulatorCredentials:
-        return next(cred for cred in self._credentials if cred.session_token is not None)
+        return self._first_credential(with_token=True)
 
     @property
     def region(self) -> str:

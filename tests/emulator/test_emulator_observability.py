@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from imgperms_async.emulator import Emulator, RequestRecord
+from imgperms_async.emulator import Emulator, EmulatorCredentials, RequestRecord
 
 DESCRIBE = "DescribeWorkspaceImagePermissions"
 
@@ -86,3 +86,11 @@ def test_threaded_start_reports_a_port_already_in_use(threaded_emu: Emulator) ->
     port = int(threaded_emu.endpoint_url.rsplit(":", 1)[1])
     with pytest.raises(OSError, match="in use"), Emulator(images=1, port=port):
         pass
+
+
+def test_custom_credentials_replace_the_defaults() -> None:
+    only = EmulatorCredentials("AKIACUSTOM", "custom-secret")
+    emu = Emulator(images=1, credentials=[only])
+    assert emu.credentials is only
+    with pytest.raises(LookupError, match="session token"):
+        _ = emu.session_credentials
