@@ -1,0 +1,299 @@
+"""Standard-mode retries: which failures to try again, how long to wait, and when to stop.
+
+The policy is botocore's ``retries/standard.py`` (and aws-sdk-go-v2 ``aws/retry``), the one every
+AWS SDK shares: throttles, 5xx answers, transient error codes and transport failures are retried
+with full-jitter exponential backoff, up to ``max_attempts`` attempts in all. A retry quota
+shared by every request of a client stops a retry storm: each retry spends tokens, each success
+earns some back, and with the quota spent a failure is final at once. The loop is written out
+here rather than hooked into an event system, so reading ``Retrier.call`` tells the policy.
+
+Two deliberate additions: a malformed response body is retried (a body truncated by a dropped
+connection or a proxy is transient), and clock-skew answers are retried when the client has
+measured its clock as more than four minutes off, since the next attempt is signed with the
+corrected time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from botocore import exceptions as _botocore
+from botocore import parsers as _parsers
+
+from imgperms_async._ratelimit import NoRateLimiter, RateLimiter
+from imgperms_async._stats import Stats
+
+__all__ = [
+    "CLOCK_SKEW_ERROR_CODES",
+    "THROTTLING_ERROR_CODES",
+    "TRANSIENT_ERROR_CODES",
+    "TRANSIENT_STATUS_CODES",
+    "ErrorKind",
+    "Retrier",
+    "RetryConfig",
+    "RetryQuota",
+    "classify",
+]
+
+THROTTLING_ERROR_CODES: Final = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+TRANSIENT_ERROR_CODES: Final = frozenset(
+    {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"}
+)
+TRANSIENT_STATUS_CODES: Final = frozenset({500, 502, 503, 504})
+CLOCK_SKEW_ERROR_CODES: Final = frozenset(
+    {"RequestTimeTooSkewed", "SignatureDoesNotMatch", "AuthFailure", "InvalidSignatureException"}
+)
+_THROTTLING_STATUS: Final = 429
+# SigV4 signatures stay valid for five minutes; past four, a skewed clock is the likely cause.
+_MAX_CLOCK_SKEW_SECS: Final = 240.0
+_RETRY_AFTER_HEADER: Final = "x-amz-retry-after"
+
+# Failures that happen before anything is sent: not requests, not the limiter's business.
+_NOT_SENT: Final = (_botocore.ParamValidationError, _botocore.NoCredentialsError)
+
+
+class ErrorKind(enum.Enum):
+    """Why another attempt may succeed: the kind sets the quota cost and the limiter signal."""
+
+    THROTTLING = "throttling"
+    TRANSIENT = "transient"
+    TIMEOUT = "timeout"
+    CLOCK_SKEW = "clock_skew"
+
+
+def classify(
+    error: BaseException, *, clock_skew_secs: Callable[[], float] | None = None
+) -> ErrorKind | None:
+    """The kind of a retryable failure, or ``None`` for one that another attempt would not fix."""
+    if isinstance(error, _botocore.ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in THROTTLING_ERROR_CODES or status == _THROTTLING_STATUS:
+            return ErrorKind.THROTTLING
+        if code in TRANSIENT_ERROR_CODES or status in TRANSIENT_STATUS_CODES:
+            return ErrorKind.TRANSIENT
+        if (
+            code in CLOCK_SKEW_ERROR_CODES
+            and clock_skew_secs is not None
+            and abs(clock_skew_secs()) > _MAX_CLOCK_SKEW_SECS
+        ):
+            return ErrorKind.CLOCK_SKEW
+        return None
+    if isinstance(error, _botocore.ConnectTimeoutError | _botocore.ReadTimeoutError):
+        return ErrorKind.TIMEOUT
+    if isinstance(error, _botocore.HTTPClientError | _botocore.ConnectionError):
+        return ErrorKind.TRANSIENT
+    if isinstance(error, _parsers.ResponseParserError):
+        return ErrorKind.TRANSIENT
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryConfig:
+    """Standard mode's numbers; ``max_attempts`` counts the first attempt, as botocore's does."""
+
+    max_attempts: int = 3
+    base_delay_secs: float = 1.0
+    max_backoff_secs: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts!r}")
+
+
+class RetryQuota:
+    """The token bucket that bounds retries across a whole client (botocore's ``RetryQuota``).
+
+    While the service is healthy, successes keep it full; during an outage each retry spends
+    ``RETRY_COST`` (``TIMEOUT_COST`` after a timeout, which ties up a connection for longer) and
+    after about a hundred retries with no success the client stops retrying and fails fast.
+    """
+
+    RETRY_COST: Final = 5
+    TIMEOUT_COST: Final = 10
+    NO_RETRY_INCREMENT: Final = 1
+
+    __slots__ = ("_available", "_capacity")
+
+    def __init__(self, *, capacity: int = 500) -> None:
+        self._capacity = capacity
+        self._available = capacity
+
+    @property
+    def available(self) -> int:
+        return self._available
+
+    def acquire(self, kind: ErrorKind) -> int | None:
+        """Spend what one retry after this kind of failure costs; ``None`` if too little is left."""
+        cost = self.TIMEOUT_COST if kind is ErrorKind.TIMEOUT else self.RETRY_COST
+        if cost > self._available:
+            return None
+        self._available -= cost
+        return cost
+
+    def release(self, amount: int) -> None:
+        self._available = min(self._capacity, self._available + amount)
+
+
+class Retrier:
+    """Runs one operation's attempts through the limiter, the retry policy and the stats.
+
+    One instance serves every request of a client: the quota, limiter and stats it holds are the
+    client's, shared on purpose.
+    """
+
+    __slots__ = (
+        "_clock_skew_secs",
+        "_config",
+        "_limiter",
+        "_quota",
+        "_random",
+        "_sleep",
+        "_stats",
+        "_time",
+    )
+
+    def __init__(
+        self,
+        *,
+        config: RetryConfig | None = None,
+        quota: RetryQuota | None = None,
+        limiter: RateLimiter | None = None,
+        stats: Stats | None = None,
+        clock_skew_secs: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        random: Callable[[], float] = random.random,
+        time: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._config = config if config is not None else RetryConfig()
+        self._quota = quota if quota is not None else RetryQuota()
+        self._limiter: RateLimiter = limiter if limiter is not None else NoRateLimiter()
+        self._stats = stats if stats is not None else Stats(time=time)
+        self._clock_skew_secs = clock_skew_secs
+        self._sleep = sleep
+        self._random = random
+        self._time = time
+
+    @property
+    def stats(self) -> Stats:
+        return self._stats
+
+    async def call(self, attempt: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        """The response of the first attempt that succeeds, with ``RetryAttempts`` set.
+
+        A final ``ClientError`` is re-raised as the same class with ``RetryAttempts`` (and
+        ``MaxAttemptsReached`` when the attempts ran out) in its metadata, so its message reads
+        as botocore's does; any other final error is re-raised unchanged.
+        """
+        retries = 0
+        retry_cost: int | None = None
+        while True:
+            await self._limiter.acquire()
+            started = self._time()
+            try:
+                response = await attempt()
+            except _NOT_SENT as error:
+                self._stats.record_error(_error_code(error))
+                raise
+            except Exception as error:
+                kind = classify(error, clock_skew_secs=self._clock_skew_secs)
+                self._record_attempt(started, error, throttled=kind is ErrorKind.THROTTLING)
+                give_up: dict[str, bool] | None = None
+                if kind is None:
+                    give_up = {}
+                elif retries + 1 >= self._config.max_attempts:
+                    give_up = {"MaxAttemptsReached": True}
+                else:
+                    retry_cost = self._quota.acquire(kind)
+                    if retry_cost is None:
+                        give_up = {"RetryQuotaReached": True}
+                if give_up is not None:
+                    self._stats.record_error(_error_code(error))
+                    if isinstance(error, _botocore.ClientError):
+                        final = _with_retry_metadata(error, {"RetryAttempts": retries, **give_up})
+                        raise final from error.__cause__
+                    raise
+                delay_secs = self._delay_secs(retries + 1, error)
+            else:
+                self._record_attempt(started, None, throttled=False)
+                self._quota.release(
+                    retry_cost if retry_cost is not None else RetryQuota.NO_RETRY_INCREMENT
+                )
+                response.setdefault("ResponseMetadata", {})["RetryAttempts"] = retries
+                return response
+            await self._sleep(delay_secs)
+            retries += 1
+            self._stats.record_retry()
+
+    def _record_attempt(self, started: float, error: Exception | None, *, throttled: bool) -> None:
+        self._limiter.on_response(throttled=throttled)
+        self._stats.record_request(self._time() - started)
+        if throttled and error is not None:
+            self._stats.record_throttle(_error_code(error))
+
+    def _delay_secs(self, retry_number: int, error: Exception) -> float:
+        """Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"), unless the
+        service said how long to wait."""
+        retry_after = _retry_after_secs(error)
+        if retry_after is not None:
+            return min(retry_after, self._config.max_backoff_secs)
+        ceiling = self._config.base_delay_secs * 2.0 ** (retry_number - 1)
+        return self._random() * min(self._config.max_backoff_secs, ceiling)
+
+
+def _with_retry_metadata(
+    error: _botocore.ClientError, metadata: dict[str, Any]
+) -> _botocore.ClientError:
+    """The same error rebuilt, its message telling how many retries were made, as botocore's."""
+    response = {
+        **error.response,
+        "ResponseMetadata": {**error.response.get("ResponseMetadata", {}), **metadata},
+    }
+    final = type(error)(response, error.operation_name)  # type: ignore[arg-type]
+    return final.with_traceback(error.__traceback__)
+
+
+def _error_code(error: BaseException) -> str:
+    if isinstance(error, _botocore.ClientError):
+        code = error.response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__
+
+
+def _retry_after_secs(error: Exception) -> float | None:
+    """``x-amz-retry-after`` in seconds; an unparsable value is ignored, as botocore ignores it."""
+    if not isinstance(error, _botocore.ClientError):
+        return None
+    headers = error.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    value = headers.get(_RETRY_AFTER_HEADER)
+    if value is None:
+        return None
+    try:
+        milliseconds = int(value)
+    except ValueError:
+        return None
+    return max(milliseconds, 0) / 1000
