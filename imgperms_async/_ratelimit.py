@@ -102,7 +102,7 @@ class _TokenBucket:
 
 
 class FixedRateLimiter:
-    """At most ``max_rate_per_sec`` requests a second, for a caller who knows the account's limit.
+    """At most ``max_rate`` requests a second, for a caller who knows the account's limit.
 
     ``burst`` requests may go at once after an idle spell; the bucket starts full so the first
     ``burst`` requests are not delayed.
@@ -112,18 +112,18 @@ class FixedRateLimiter:
 
     def __init__(
         self,
-        max_rate_per_sec: float,
         *,
+        max_rate: float,
         burst: int = 1,
         time: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if not max_rate_per_sec > 0:
-            raise ValueError(f"max_rate_per_sec must be positive, got {max_rate_per_sec!r}")
+        if not max_rate > 0:
+            raise ValueError(f"max_rate must be positive, got {max_rate!r}")
         if burst < 1:
             raise ValueError(f"burst must be at least 1, got {burst!r}")
         self._bucket = _TokenBucket(
-            rate=max_rate_per_sec, capacity=burst, tokens=burst, time=time, sleep=sleep
+            rate=max_rate, capacity=burst, tokens=burst, time=time, sleep=sleep
         )
 
     async def acquire(self) -> None:

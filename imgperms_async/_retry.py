@@ -20,7 +20,6 @@ import enum
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
 from botocore import exceptions as _botocore
@@ -31,12 +30,12 @@ from imgperms_async._stats import Stats
 
 __all__ = [
     "CLOCK_SKEW_ERROR_CODES",
+    "DEFAULT_MAX_ATTEMPTS",
     "THROTTLING_ERROR_CODES",
     "TRANSIENT_ERROR_CODES",
     "TRANSIENT_STATUS_CODES",
     "ErrorKind",
     "Retrier",
-    "RetryConfig",
     "RetryQuota",
     "classify",
 ]
@@ -66,6 +65,7 @@ TRANSIENT_STATUS_CODES: Final = frozenset({500, 502, 503, 504})
 CLOCK_SKEW_ERROR_CODES: Final = frozenset(
     {"RequestTimeTooSkewed", "SignatureDoesNotMatch", "AuthFailure", "InvalidSignatureException"}
 )
+DEFAULT_MAX_ATTEMPTS: Final = 3
 _THROTTLING_STATUS: Final = 429
 # SigV4 signatures stay valid for five minutes; past four, a skewed clock is the likely cause.
 _MAX_CLOCK_SKEW_SECS: Final = 240.0
@@ -111,19 +111,6 @@ def classify(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class RetryConfig:
-    """Standard mode's numbers; ``max_attempts`` counts the first attempt, as botocore's does."""
-
-    max_attempts: int = 3
-    base_delay_secs: float = 1.0
-    max_backoff_secs: float = 20.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts!r}")
-
-
 class RetryQuota:
     """The token bucket that bounds retries across a whole client (botocore's ``RetryQuota``).
 
@@ -162,13 +149,15 @@ class Retrier:
     """Runs one operation's attempts through the limiter, the retry policy and the stats.
 
     One instance serves every request of a client: the quota, limiter and stats it holds are the
-    client's, shared on purpose.
+    client's, shared on purpose. ``max_attempts`` counts the first attempt, as botocore's does.
     """
 
     __slots__ = (
+        "_base_delay_secs",
         "_clock_skew_secs",
-        "_config",
         "_limiter",
+        "_max_attempts",
+        "_max_backoff_secs",
         "_quota",
         "_random",
         "_sleep",
@@ -179,7 +168,9 @@ class Retrier:
     def __init__(
         self,
         *,
-        config: RetryConfig | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        base_delay_secs: float = 1.0,
+        max_backoff_secs: float = 20.0,
         quota: RetryQuota | None = None,
         limiter: RateLimiter | None = None,
         stats: Stats | None = None,
@@ -188,7 +179,11 @@ class Retrier:
         random: Callable[[], float] = random.random,
         time: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._config = config if config is not None else RetryConfig()
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts!r}")
+        self._max_attempts = max_attempts
+        self._base_delay_secs = base_delay_secs
+        self._max_backoff_secs = max_backoff_secs
         self._quota = quota if quota is not None else RetryQuota()
         self._limiter: RateLimiter = limiter if limiter is not None else NoRateLimiter()
         self._stats = stats if stats is not None else Stats(time=time)
@@ -224,7 +219,7 @@ class Retrier:
                 give_up: dict[str, bool] | None = None
                 if kind is None:
                     give_up = {}
-                elif retries + 1 >= self._config.max_attempts:
+                elif retries + 1 >= self._max_attempts:
                     give_up = {"MaxAttemptsReached": True}
                 else:
                     retry_cost = self._quota.acquire(kind)
@@ -259,9 +254,9 @@ class Retrier:
         service said how long to wait."""
         retry_after = _retry_after_secs(error)
         if retry_after is not None:
-            return min(retry_after, self._config.max_backoff_secs)
-        ceiling = self._config.base_delay_secs * 2.0 ** (retry_number - 1)
-        return self._random() * min(self._config.max_backoff_secs, ceiling)
+            return min(retry_after, self._max_backoff_secs)
+        ceiling = self._base_delay_secs * 2.0 ** (retry_number - 1)
+        return self._random() * min(self._max_backoff_secs, ceiling)
 
 
 def _with_retry_metadata(

@@ -95,7 +95,7 @@ async def test_no_rate_limiter_never_waits() -> None:
 
 async def test_fixed_limiter_holds_its_rate_over_a_simulated_second() -> None:
     clock = VirtualTime()
-    limiter = FixedRateLimiter(10, time=clock, sleep=clock.sleep)
+    limiter = FixedRateLimiter(max_rate=10, time=clock, sleep=clock.sleep)
     log: list[str] = []
     tasks = [acquire_in_background(limiter, log, str(i)) for i in range(30)]
 
@@ -112,7 +112,7 @@ async def test_fixed_limiter_holds_its_rate_over_a_simulated_second() -> None:
 
 async def test_fixed_limiter_lets_a_burst_through_after_an_idle_spell() -> None:
     clock = VirtualTime()
-    limiter = FixedRateLimiter(10, burst=5, time=clock, sleep=clock.sleep)
+    limiter = FixedRateLimiter(max_rate=10, burst=5, time=clock, sleep=clock.sleep)
     log: list[str] = []
     tasks = [acquire_in_background(limiter, log, str(i)) for i in range(8)]
 
@@ -125,13 +125,13 @@ async def test_fixed_limiter_lets_a_burst_through_after_an_idle_spell() -> None:
 
 
 def test_fixed_limiter_rejects_a_rate_that_is_not_positive() -> None:
-    with pytest.raises(ValueError, match="max_rate_per_sec"):
-        FixedRateLimiter(0)
+    with pytest.raises(ValueError, match="max_rate"):
+        FixedRateLimiter(max_rate=0)
 
 
 async def test_waiters_are_served_in_arrival_order() -> None:
     clock = VirtualTime()
-    limiter = FixedRateLimiter(1, time=clock, sleep=clock.sleep)
+    limiter = FixedRateLimiter(max_rate=1, time=clock, sleep=clock.sleep)
     await limiter.acquire()
     log: list[str] = []
     tasks = [acquire_in_background(limiter, log, name) for name in "abcd"]
@@ -149,7 +149,7 @@ async def test_waiters_are_served_in_arrival_order() -> None:
 
 async def test_a_cancelled_queued_waiter_leaves_its_token_to_the_next_one() -> None:
     clock = VirtualTime()
-    limiter = FixedRateLimiter(1, time=clock, sleep=clock.sleep)
+    limiter = FixedRateLimiter(max_rate=1, time=clock, sleep=clock.sleep)
     await limiter.acquire()
     log: list[str] = []
     first = acquire_in_background(limiter, log, "first")
@@ -174,7 +174,7 @@ async def test_a_cancelled_queued_waiter_leaves_its_token_to_the_next_one() -> N
 
 async def test_a_cancelled_waiter_at_the_head_of_the_queue_leaves_its_token_to_the_next() -> None:
     clock = VirtualTime()
-    limiter = FixedRateLimiter(1, time=clock, sleep=clock.sleep)
+    limiter = FixedRateLimiter(max_rate=1, time=clock, sleep=clock.sleep)
     await limiter.acquire()
     log: list[str] = []
     head = acquire_in_background(limiter, log, "head")

@@ -21,7 +21,6 @@ from imgperms_async._retry import (
     THROTTLING_ERROR_CODES,
     ErrorKind,
     Retrier,
-    RetryConfig,
     RetryQuota,
 )
 from imgperms_async._stats import Stats
@@ -122,7 +121,7 @@ def retrier(
     random: Callable[[], float] = lambda: 0.5,
 ) -> Retrier:
     return Retrier(
-        config=RetryConfig(max_attempts=max_attempts),
+        max_attempts=max_attempts,
         quota=quota,
         limiter=limiter,
         stats=stats,
@@ -351,7 +350,7 @@ async def test_one_max_attempt_means_no_retries() -> None:
 
 def test_max_attempts_below_one_is_rejected() -> None:
     with pytest.raises(ValueError, match="max_attempts"):
-        RetryConfig(max_attempts=0)
+        Retrier(max_attempts=0)
 
 
 async def test_a_final_transport_error_is_raised_unchanged() -> None:
