@@ -10,6 +10,8 @@
      └── ParamValidationError                bad input, raised before any request
     botocore.exceptions.PaginationError
      └── PaginationError                     a server that never stops paginating
+    botocore.parsers.ResponseParserError
+     └── MalformedResponseError              an answer that is not the operation's output
     RuntimeError
      └── ClientClosedError                   the client used outside ``async with``
 
@@ -24,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from botocore import exceptions as _botocore
+from botocore import parsers as _parsers
 
 __all__ = [
     "AccessDeniedException",
@@ -31,6 +34,7 @@ __all__ = [
     "ClientError",
     "ExceptionsNamespace",
     "InvalidParameterValuesException",
+    "MalformedResponseError",
     "PaginationError",
     "ParamValidationError",
     "ResourceNotFoundException",
@@ -41,9 +45,6 @@ __all__ = [
 
 class ClientError(_botocore.ClientError):
     """An error answer from WorkSpaces, shaped exactly as boto3 reports it."""
-
-    response: dict[str, Any]
-    operation_name: str
 
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (self.response, self.operation_name)
@@ -71,6 +72,11 @@ class ParamValidationError(_botocore.ParamValidationError):
 
 class PaginationError(_botocore.PaginationError):
     """The server kept paginating past the point where it could be making progress."""
+
+
+class MalformedResponseError(_parsers.ResponseParserError):
+    """A success status with a body that is not valid output: retried, since proxies and dropped
+    connections produce such bodies and the next answer is usually whole."""
 
 
 class ClientClosedError(RuntimeError):

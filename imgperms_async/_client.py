@@ -1,0 +1,261 @@
+"""``ImagePermissionsClient``: the public face that wires the layers together and owns their lifetime.
+
+Each call goes: validation → retry loop (with the shared rate limiter) → JSON 1.1 protocol →
+transport, which signs once a connection slot is free. Nothing is resolved at construction: the
+botocore configuration chain may read files or call metadata services, so it runs in a worker
+thread when the client is entered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable
+from contextlib import aclosing
+from functools import partial
+from types import TracebackType
+from typing import Any, Self
+
+from imgperms_async._clock import SkewClock
+from imgperms_async._config import DEFAULT_MAX_ATTEMPTS, ClientConfig
+from imgperms_async._credentials import CredentialSource
+from imgperms_async._exceptions import ClientClosedError, ExceptionsNamespace
+from imgperms_async._fanout import ImagePermissionsResult, fan_out, fetch_image
+from imgperms_async._model import ModeledOperation
+from imgperms_async._paginate import paginate
+from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, Operation
+from imgperms_async._ratelimit import (
+    AdaptiveRateLimiter,
+    FixedRateLimiter,
+    NoRateLimiter,
+    RateLimiter,
+)
+from imgperms_async._retry import Retrier, RetryQuota
+from imgperms_async._settings import ExplicitCredentials, Settings, resolve_settings
+from imgperms_async._signing import RequestSigner
+from imgperms_async._stats import Stats, StatsSnapshot
+from imgperms_async._transport import AiohttpTransport, TransportConfig
+from imgperms_async._validation import validate_image_permissions_params, validate_page_size
+from imgperms_async._version import __version__
+
+USER_AGENT = f"imgperms-async/{__version__}"
+
+
+class _Open:
+    """Everything that exists only between ``__aenter__`` and ``aclose``."""
+
+    def __init__(self, settings: Settings, config: ClientConfig) -> None:
+        self.settings = settings
+        if isinstance(settings.credentials, ExplicitCredentials):
+            explicit = settings.credentials
+            self.credentials = CredentialSource.from_keys(
+                explicit.access_key, explicit.secret_key, explicit.token
+            )
+        else:
+            self.credentials = CredentialSource(settings.credentials)
+        self.clock = SkewClock()
+        self.stats = Stats()
+        self.transport = AiohttpTransport(
+            TransportConfig(
+                max_connections=config.max_connections,
+                connect_timeout_secs=config.connect_timeout_secs,
+                read_timeout_secs=config.read_timeout_secs,
+                verify_tls=config.verify_tls,
+                ca_bundle=config.ca_bundle or settings.ca_bundle,
+                user_agent=USER_AGENT,
+            ),
+            sign=RequestSigner(
+                region_name=settings.region_name, credentials=self.credentials, now=self.clock.now
+            ),
+        )
+        self.protocol = JsonProtocol(
+            endpoint_url=settings.endpoint_url,
+            send=self.transport.send,
+            observe_date=self.clock.observe,
+        )
+        self.retrier = Retrier(
+            max_attempts=config.max_attempts or settings.max_attempts or DEFAULT_MAX_ATTEMPTS,
+            quota=RetryQuota(),
+            limiter=_rate_limiter(config, settings),
+            stats=self.stats,
+            clock_skew_secs=lambda: self.clock.skew_secs,
+        )
+        self.images_operation: ModeledOperation | None = None
+
+
+def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
+    if config.max_rate is not None:
+        return FixedRateLimiter(max_rate=config.max_rate)
+    if (config.retry_mode or settings.retry_mode or "adaptive") == "adaptive":
+        return AdaptiveRateLimiter()
+    return NoRateLimiter()
+
+
+class ImagePermissionsClient:
+    """Async client for WorkSpaces image permissions; use it as ``async with``.
+
+    Arguments mirror ``boto3.client("workspaces", ...)``; anything left ``None`` comes from
+    botocore's usual sources (environment, shared config and credentials files, SSO, IMDS, ...).
+    """
+
+    exceptions = ExceptionsNamespace
+
+    def __init__(
+        self,
+        *,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        profile_name: str | None = None,
+        config: ClientConfig | None = None,
+    ) -> None:
+        self._resolve = partial(
+            resolve_settings,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            profile_name=profile_name,
+        )
+        self._region_argument = region_name
+        self._config = config or ClientConfig()
+        self._open: _Open | None = None
+        self._closed = False
+        self._fan_outs: weakref.WeakSet[AsyncGenerator[ImagePermissionsResult]] = weakref.WeakSet()
+
+    def __repr__(self) -> str:
+        state = "open" if self._open else ("closed" if self._closed else "not opened")
+        region = self._open.settings.region_name if self._open else self._region_argument
+        return f"<ImagePermissionsClient region={region!r} {state}>"
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise ClientClosedError("this client was closed; create a new one")
+        if self._open is None:
+            settings = await asyncio.to_thread(self._resolve)
+            opened = _Open(settings, self._config)
+            await opened.transport.open()
+            self._open = opened
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop running fan-outs, then close connections; safe to call more than once."""
+        self._closed = True
+        opened, self._open = self._open, None
+        for running in list(self._fan_outs):
+            await running.aclose()
+        if opened is not None:
+            await opened.transport.aclose()
+            await opened.credentials.aclose()
+
+    @property
+    def region_name(self) -> str:
+        return self._opened().settings.region_name
+
+    @property
+    def endpoint_url(self) -> str:
+        return self._opened().settings.endpoint_url
+
+    @property
+    def stats(self) -> StatsSnapshot:
+        """Requests, retries, throttles, errors and latency so far."""
+        return self._opened().stats.snapshot()
+
+    async def describe_workspace_image_permissions(self, **params: Any) -> dict[str, Any]:
+        """One page, exactly as ``boto3``'s method of the same name returns it."""
+        validate_image_permissions_params(params)
+        return await self._call(IMAGE_PERMISSIONS, params)
+
+    async def describe_workspace_images(self, **params: Any) -> dict[str, Any]:
+        """One page of DescribeWorkspaceImages, as boto3 returns it (``Created`` as a datetime)."""
+        opened = self._opened()
+        if opened.images_operation is None:
+            opened.images_operation = await asyncio.to_thread(
+                ModeledOperation, "DescribeWorkspaceImages"
+            )
+        opened.images_operation.validate(params)
+        return await self._call(opened.images_operation.operation, params)
+
+    async def paginate_image_permissions(
+        self, image_id: str, *, page_size: int | None = None
+    ) -> AsyncGenerator[dict[str, Any]]:
+        """Every page of one image, until the server stops sending ``NextToken``."""
+        params: dict[str, Any] = {"ImageId": image_id}
+        if page_size is not None:
+            params["MaxResults"] = page_size
+        validate_image_permissions_params(params)
+        async with aclosing(paginate(self._call_permissions, params)) as pages:
+            async for page in pages:
+                yield page
+
+    async def iter_image_ids(
+        self, *, image_type: str | None = "OWNED", page_size: int | None = None
+    ) -> AsyncGenerator[str]:
+        """The id of every image, over all pages of DescribeWorkspaceImages."""
+        params: dict[str, Any] = {}
+        if image_type is not None:
+            params["ImageType"] = image_type
+        if page_size is not None:
+            params["MaxResults"] = page_size
+
+        async def call(request: dict[str, Any]) -> dict[str, Any]:
+            return await self.describe_workspace_images(**request)
+
+        async with aclosing(paginate(call, params)) as pages:
+            async for page in pages:
+                for image in page.get("Images", ()):
+                    if "ImageId" in image:
+                        yield image["ImageId"]
+
+    def fan_out(
+        self,
+        image_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        concurrency: int = 32,
+        page_size: int | None = None,
+        ordered: bool = False,
+    ) -> AsyncGenerator[ImagePermissionsResult]:
+        """Audit many images at once: one ``ImagePermissionsResult`` per distinct id.
+
+        ``image_ids`` is consumed lazily; ``concurrency`` images are in flight at most (and never
+        more requests than the connection pool allows). Results come in completion order, or in
+        input order with ``ordered=True``. Use ``contextlib.aclosing`` (or ``aclose()``) when you may
+        leave the loop early and want the cancellation to be immediate.
+        """
+        self._opened()
+        validate_page_size(page_size)
+        running = fan_out(
+            image_ids,
+            partial(fetch_image, self._call_permissions, page_size=page_size),
+            concurrency=concurrency,
+            ordered=ordered,
+        )
+        self._fan_outs.add(running)
+        return running
+
+    async def _call_permissions(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._call(IMAGE_PERMISSIONS, params)
+
+    async def _call(self, operation: Operation, params: dict[str, Any]) -> dict[str, Any]:
+        opened = self._opened()
+        return await opened.retrier.call(partial(opened.protocol.call, operation, params))
+
+    def _opened(self) -> _Open:
+        if self._open is None:
+            if self._closed:
+                raise ClientClosedError("this client is closed")
+            raise ClientClosedError(
+                "the client is not open: use `async with ImagePermissionsClient(...) as client:`"
+            )
+        return self._open

@@ -1,0 +1,146 @@
+"""Credentials for signing, resolved and refreshed by botocore without ever blocking the event loop.
+
+botocore's providers read files, run processes and call IMDS or STS synchronously. Every such call
+runs in a worker thread, one at a time under an asyncio lock; refreshable credentials are renewed in
+the background once they enter botocore's advisory window, so requests only wait in the mandatory one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+from botocore.exceptions import NoCredentialsError
+
+logger = logging.getLogger(__name__)
+
+MANDATORY_REFRESH_SECS: Final = 10 * 60
+"""Inside this window before expiry a request waits for fresh credentials (botocore's value)."""
+
+RETRY_BACKGROUND_REFRESH_SECS: Final = 30.0
+"""After a failed background refresh, how long to go on with the still-valid credentials."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """One immutable set of keys; the secret parts never appear in a repr."""
+
+    access_key: str
+    secret_key: str = field(repr=False)
+    token: str | None = field(default=None, repr=False)
+
+
+class BotocoreCredentials(Protocol):
+    """The part of ``botocore.credentials.Credentials`` (and its refreshable kinds) used here."""
+
+    def get_frozen_credentials(self) -> Any: ...
+
+
+class RefreshableBotocoreCredentials(BotocoreCredentials, Protocol):
+    """botocore's temporary credentials (STS, SSO, IMDS, container): they expire and renew."""
+
+    def refresh_needed(self, refresh_in: float | None = None) -> bool: ...
+
+
+ToThread = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+def _to_thread(func: Callable[[], Any]) -> Awaitable[Any]:
+    return asyncio.to_thread(func)
+
+
+class CredentialSource:
+    """Hands out current credentials; ``get()`` is a plain attribute read in the common case."""
+
+    def __init__(
+        self,
+        botocore_credentials: BotocoreCredentials | None,
+        *,
+        static: Credentials | None = None,
+        to_thread: ToThread = _to_thread,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        if botocore_credentials is None and static is None:
+            raise NoCredentialsError()
+        self._botocore = botocore_credentials
+        self._refreshable: RefreshableBotocoreCredentials | None = (
+            botocore_credentials if hasattr(botocore_credentials, "refresh_needed") else None  # type: ignore[assignment]
+        )
+        self._current = static
+        self._to_thread = to_thread
+        self._monotonic = monotonic
+        self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
+        self._next_background_at = 0.0
+
+    @classmethod
+    def from_keys(cls, access_key: str, secret_key: str, token: str | None) -> CredentialSource:
+        return cls(None, static=Credentials(access_key, secret_key, token))
+
+    @property
+    def access_key(self) -> str | None:
+        return None if self._current is None else self._current.access_key
+
+    async def get(self) -> Credentials:
+        current = self._current
+        refreshable = self._refreshable
+        if current is None or (
+            refreshable is not None and refreshable.refresh_needed(MANDATORY_REFRESH_SECS)
+        ):
+            return await self._refresh()
+        if refreshable is not None and refreshable.refresh_needed():
+            self._refresh_ahead()
+        return current
+
+    async def aclose(self) -> None:
+        """Stop a background refresh so closing the client leaves no task behind."""
+        task, self._background = self._background, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _refresh(self) -> Credentials:
+        async with self._lock:
+            current = self._current
+            refreshable = self._refreshable
+            if current is not None and (
+                refreshable is None or not refreshable.refresh_needed(MANDATORY_REFRESH_SECS)
+            ):
+                return current
+            self._current = await self._fetch()
+            return self._current
+
+    def _refresh_ahead(self) -> None:
+        if self._background is not None and not self._background.done():
+            return
+        loop = asyncio.get_running_loop()
+        now = self._monotonic() if self._monotonic is not None else loop.time()
+        if now < self._next_background_at:
+            return
+        self._next_background_at = now + RETRY_BACKGROUND_REFRESH_SECS
+        self._background = loop.create_task(self._refresh_in_background())
+
+    async def _refresh_in_background(self) -> None:
+        async with self._lock:
+            try:
+                self._current = await self._fetch()
+            except Exception as exc:
+                logger.warning(
+                    "Refreshing credentials ahead of expiry failed (%s); "
+                    "going on with the current ones",
+                    type(exc).__name__,
+                )
+
+    async def _fetch(self) -> Credentials:
+        botocore_credentials = self._botocore
+        if botocore_credentials is None:
+            raise NoCredentialsError()
+        frozen = await self._to_thread(botocore_credentials.get_frozen_credentials)
+        if not frozen.access_key or not frozen.secret_key:
+            raise NoCredentialsError()
+        fetched = Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+        # Keep the same object when nothing changed: the signer rebuilds its key cache on a new one.
+        return self._current if fetched == self._current and self._current else fetched

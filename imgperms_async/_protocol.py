@@ -1,0 +1,168 @@
+"""AWS JSON 1.1 for WorkSpaces: request bodies and headers out, boto3-shaped dicts or errors in.
+
+Everything about the wire format lives here: the target header, error-code parsing as botocore does
+it (``X-Amzn-ErrorType``, then ``__type``, then ``code``), and the checks that turn a malformed answer
+into ``MalformedResponseError`` instead of a crash somewhere above.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.client import responses as http_reasons
+from typing import Any, Final
+
+from imgperms_async._exceptions import ClientError, MalformedResponseError, error_class_for
+from imgperms_async._transport import HttpRequest, HttpResponse, Send
+
+TARGET_PREFIX: Final = "WorkspacesService."
+CONTENT_TYPE: Final = "application/x-amz-json-1.1"
+
+Shaper = Callable[[HttpResponse, Any], dict[str, Any]]
+"""Turns a decoded 200 body into the operation's boto3 output, or raises MalformedResponseError."""
+
+ObserveDate = Callable[..., None]
+
+_MODELED_ERROR_FIELDS: Final = {
+    "AccessDeniedException": ("message",),
+    "InvalidParameterValuesException": ("message",),
+    "ResourceNotFoundException": ("message", "ResourceId"),
+}
+"""Members of the modeled error shapes, which boto3 copies to the top of an error response."""
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    shape: Shaper
+
+
+class JsonProtocol:
+    """Calls operations on one endpoint: serialise, send, measure clock skew, parse."""
+
+    def __init__(self, *, endpoint_url: str, send: Send, observe_date: ObserveDate) -> None:
+        self._url = endpoint_url.rstrip("/") + "/"
+        self._send = send
+        self._observe_date = observe_date
+        self._headers: dict[str, Mapping[str, str]] = {}
+
+    async def call(self, operation: Operation, params: Mapping[str, Any]) -> dict[str, Any]:
+        name = operation.name
+        headers = self._headers.get(name)
+        if headers is None:
+            headers = self._headers[name] = {
+                "Content-Type": CONTENT_TYPE,
+                "X-Amz-Target": TARGET_PREFIX + name,
+            }
+        body = json.dumps(params, separators=(",", ":")).encode()
+        response = await self._send(HttpRequest(self._url, headers, body))
+        self._observe_date(
+            response.headers.get("date"), sent_at=response.sent_at, received_at=response.received_at
+        )
+        if response.status >= 300:
+            raise parse_error(response, name)
+        try:
+            decoded = json.loads(response.body)
+        except ValueError as exc:
+            raise MalformedResponseError(
+                f"{name} answered HTTP {response.status} with a body that is not JSON "
+                f"({len(response.body)} bytes)"
+            ) from exc
+        result = operation.shape(response, decoded)
+        result["ResponseMetadata"] = response_metadata(response)
+        return result
+
+
+def response_metadata(response: HttpResponse) -> dict[str, Any]:
+    """boto3's ``ResponseMetadata``; the retry layer fills in the real ``RetryAttempts``."""
+    metadata: dict[str, Any] = {}
+    request_id = response.headers.get("x-amzn-requestid") or response.headers.get(
+        "x-amz-request-id"
+    )
+    if request_id is not None:
+        metadata["RequestId"] = request_id
+    metadata["HTTPStatusCode"] = response.status
+    metadata["HTTPHeaders"] = dict(response.headers)
+    metadata["RetryAttempts"] = 0
+    return metadata
+
+
+def parse_error(response: HttpResponse, operation_name: str) -> ClientError:
+    """The error an answer stands for, as the modeled subclass when the code has one."""
+    body = _json_object(response.body)
+    code = _error_code(response.headers.get("x-amzn-errortype"), body)
+    message = next(
+        (str(value) for key, value in body.items() if key.lower() == "message" and value), ""
+    )
+    if not code:
+        code = str(response.status)
+        message = message or http_reasons.get(response.status, "")
+    error_response: dict[str, Any] = {
+        "Error": {"Message": message, "Code": code},
+        "ResponseMetadata": response_metadata(response),
+    }
+    for field in _MODELED_ERROR_FIELDS.get(code, ()):
+        if isinstance(value := body.get(field), str):
+            error_response[field] = value
+    return error_class_for(code)(error_response, operation_name)  # type: ignore[arg-type]
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        decoded = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _error_code(header: str | None, body: Mapping[str, Any]) -> str:
+    """``Code:http://...`` and ``aws.protocol#Code`` both mean ``Code``."""
+    raw = header or body.get("__type") or body.get("code") or ""
+    if not isinstance(raw, str):
+        return ""
+    return raw.split(":", 1)[0].rsplit("#", 1)[-1].strip()
+
+
+def shape_image_permissions(response: HttpResponse, decoded: Any) -> dict[str, Any]:
+    """DescribeWorkspaceImagePermissions output, checked member by member as botocore's parser
+    would shape it (unknown members dropped, nulls omitted), on the hot path without its cost."""
+    if not isinstance(decoded, dict):
+        raise _malformed(response, "the body is not a JSON object")
+    result: dict[str, Any] = {}
+    image_id = decoded.get("ImageId")
+    if image_id is not None:
+        result["ImageId"] = _expect_str(response, "ImageId", image_id)
+    permissions = decoded.get("ImagePermissions")
+    if permissions is not None:
+        if not isinstance(permissions, list):
+            raise _malformed(response, "ImagePermissions is not a list")
+        shaped: list[dict[str, str]] = []
+        for entry in permissions:
+            if not isinstance(entry, dict):
+                raise _malformed(response, "an ImagePermissions entry is not an object")
+            account = entry.get("SharedAccountId")
+            shaped.append(
+                {}
+                if account is None
+                else {"SharedAccountId": _expect_str(response, "SharedAccountId", account)}
+            )
+        result["ImagePermissions"] = shaped
+    token = decoded.get("NextToken")
+    if token is not None:
+        result["NextToken"] = _expect_str(response, "NextToken", token)
+    return result
+
+
+def _expect_str(response: HttpResponse, name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise _malformed(response, f"{name} is a {type(value).__name__}, not a string")
+    return value
+
+
+def _malformed(response: HttpResponse, problem: str) -> MalformedResponseError:
+    request_id = response.headers.get("x-amzn-requestid", "unknown")
+    return MalformedResponseError(f"Malformed response (request id {request_id}): {problem}")
+
+
+IMAGE_PERMISSIONS = Operation("DescribeWorkspaceImagePermissions", shape_image_permissions)

@@ -1,0 +1,125 @@
+"""Where the client's region, endpoint, credentials and retry settings come from: botocore's sources.
+
+This reads the same environment variables, shared config and credential files, SSO caches and
+metadata services that boto3 reads, through botocore's own session, endpoint ruleset and credential
+chain. All of it can block (file reads, IMDS, STS), so ``resolve_settings`` runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from botocore.exceptions import NoCredentialsError, NoRegionError, PartialCredentialsError
+
+from imgperms_async._credentials import BotocoreCredentials
+
+SERVICE_CLIENT_NAME: Final = "workspaces"
+RetryMode = Literal["standard", "adaptive"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExplicitCredentials:
+    access_key: str
+    secret_key: str
+    token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    region_name: str
+    endpoint_url: str
+    credentials: ExplicitCredentials | BotocoreCredentials
+    ca_bundle: str | None
+    max_attempts: int | None
+    retry_mode: RetryMode | None
+
+
+def resolve_settings(
+    *,
+    region_name: str | None,
+    endpoint_url: str | None,
+    aws_access_key_id: str | None,
+    aws_secret_access_key: str | None,
+    aws_session_token: str | None,
+    profile_name: str | None,
+    environ: Mapping[str, str] = os.environ,
+) -> Settings:
+    """Resolve everything a client needs before its first request; raises botocore's errors."""
+    from botocore.session import Session
+
+    session = Session(profile=profile_name)
+    region = region_name or environ.get("AWS_REGION") or session.get_config_variable("region")
+    if not region:
+        raise NoRegionError()
+    return Settings(
+        region_name=region,
+        endpoint_url=_endpoint_url(session, region, endpoint_url, environ),
+        credentials=_credentials(
+            session, aws_access_key_id, aws_secret_access_key, aws_session_token
+        ),
+        ca_bundle=session.get_config_variable("ca_bundle"),
+        max_attempts=session.get_config_variable("max_attempts"),
+        retry_mode=_retry_mode(session, environ),
+    )
+
+
+def _endpoint_url(
+    session: Any, region: str, endpoint_url: str | None, environ: Mapping[str, str]
+) -> str:
+    """The endpoint, through botocore's ruleset even when configured: it validates the URL and
+    refuses FIPS or dual-stack with a custom endpoint, exactly as boto3 does."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+    from botocore.endpoint_provider import EndpointProvider
+    from botocore.loaders import Loader
+    from botocore.utils import validate_region_name
+
+    validate_region_name(region)
+    if endpoint_url is None and not session.get_config_variable("ignore_configured_endpoint_urls"):
+        # botocore marks this provider private, but it is the one place that knows the lookup
+        # order (AWS_ENDPOINT_URL_WORKSPACES, AWS_ENDPOINT_URL, config `services`, profile).
+        endpoint_url = ConfiguredEndpointProvider(
+            full_config=session.full_config,
+            scoped_config=session.get_scoped_config(),
+            client_name=SERVICE_CLIENT_NAME,
+            environ=environ,
+        ).provide()
+    loader = Loader()
+    provider = EndpointProvider(
+        loader.load_service_model(SERVICE_CLIENT_NAME, "endpoint-rule-set-1"),
+        loader.load_data("partitions"),
+    )
+    parameters: dict[str, Any] = {
+        "Region": region,
+        "UseFIPS": bool(session.get_config_variable("use_fips_endpoint")),
+        "UseDualStack": bool(session.get_config_variable("use_dualstack_endpoint")),
+    }
+    if endpoint_url:
+        parameters["Endpoint"] = endpoint_url
+    return str(provider.resolve_endpoint(**parameters).url)
+
+
+def _credentials(
+    session: Any, access_key: str | None, secret_key: str | None, token: str | None
+) -> ExplicitCredentials | BotocoreCredentials:
+    if access_key and secret_key:
+        return ExplicitCredentials(access_key, secret_key, token)
+    if access_key or secret_key:
+        missing = "aws_secret_access_key" if access_key else "aws_access_key_id"
+        raise PartialCredentialsError(provider="explicit", cred_var=missing)
+    credentials: BotocoreCredentials | None = session.get_credentials()
+    if credentials is None:
+        raise NoCredentialsError()
+    return credentials
+
+
+def _retry_mode(session: Any, environ: Mapping[str, str]) -> RetryMode | None:
+    """Only a mode the user chose; botocore's own default ('legacy') means 'not chosen' here."""
+    chosen = environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode")
+    if chosen == "adaptive":
+        return "adaptive"
+    if chosen in ("standard", "legacy"):
+        return "standard"
+    return None

@@ -1,0 +1,117 @@
+"""SigV4 for WorkSpaces with botocore's signer, done at the moment a request goes on the wire.
+
+botocore's ``SigV4Auth`` builds the canonical request, the string to sign and the credential scope.
+Around it, what can be built once is: the signed-header list is fixed by the headers this client
+sends, the request object is a slotted stand-in for ``AWSRequest``, and the derived signing key is
+kept per (secret, day, region) instead of four HMACs per request. The timestamp comes from the
+skew-corrected clock rather than botocore's, so a client with a wrong clock can still be accepted.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
+
+from imgperms_async._credentials import Credentials, CredentialSource
+from imgperms_async._transport import HttpRequest
+
+if TYPE_CHECKING:
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import ReadOnlyCredentials
+
+SERVICE: Final = "workspaces"
+
+
+class _SigningRequest:
+    """The attributes of ``AWSRequest`` that ``SigV4Auth`` reads, without its per-request cost."""
+
+    __slots__ = ("body", "context", "headers", "method", "params", "url")
+
+    def __init__(self, url: str, headers: dict[str, str], body: bytes, timestamp: str) -> None:
+        self.method = "POST"
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.params: dict[str, str] = {}
+        self.context: dict[str, Any] = {"timestamp": timestamp}
+
+
+class _CachedKeySigV4Auth(SigV4Auth):
+    """botocore's SigV4 with the day's derived key reused: only the final HMAC is per request."""
+
+    def __init__(self, credentials: Credentials, region_name: str) -> None:
+        # Our Credentials has the same three attributes as botocore's and hides the secret in reprs.
+        super().__init__(cast("ReadOnlyCredentials", credentials), SERVICE, region_name)
+        self.source = credentials
+        self.region_name = region_name
+        self._key_day = ""
+        self._key = b""
+
+    def signature(self, string_to_sign: str, request: AWSRequest) -> str:
+        day: str = request.context["timestamp"][0:8]
+        if day != self._key_day:
+            self._key = derive_signing_key(self.source.secret_key, day, self.region_name)
+            self._key_day = day
+        return hmac.new(self._key, string_to_sign.encode(), sha256).hexdigest()
+
+
+def derive_signing_key(secret_key: str, day: str, region_name: str) -> bytes:
+    """The SigV4 key chain: valid for one day, region and service, so it is computed once per day."""
+    key = f"AWS4{secret_key}".encode()
+    for part in (day, region_name, SERVICE, "aws4_request"):
+        key = hmac.new(key, part.encode(), sha256).digest()
+    return key
+
+
+class RequestSigner:
+    """Turns an unsigned request into the headers to send, with whatever credentials are current."""
+
+    def __init__(
+        self,
+        *,
+        region_name: str,
+        credentials: CredentialSource,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._region_name = region_name
+        self._credentials = credentials
+        self._now = now
+        self._auth: _CachedKeySigV4Auth | None = None
+        self._signed_header_lists: dict[frozenset[str], str] = {}
+
+    async def __call__(self, request: HttpRequest) -> Mapping[str, str]:
+        credentials = await self._credentials.get()
+        auth = self._auth
+        if auth is None or auth.source is not credentials:
+            auth = self._auth = _CachedKeySigV4Auth(credentials, self._region_name)
+        timestamp = self._now().strftime(SIGV4_TIMESTAMP)
+        headers = dict(request.headers)
+        headers["X-Amz-Date"] = timestamp
+        if credentials.token:
+            headers["X-Amz-Security-Token"] = credentials.token
+        signing_request = cast(
+            "AWSRequest", _SigningRequest(request.url, headers, request.body, timestamp)
+        )
+        string_to_sign = auth.string_to_sign(
+            signing_request, auth.canonical_request(signing_request)
+        )
+        headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={auth.scope(signing_request)}, "
+            f"SignedHeaders={self._signed_header_list(auth, signing_request)}, "
+            f"Signature={auth.signature(string_to_sign, signing_request)}"
+        )
+        return headers
+
+    def _signed_header_list(self, auth: SigV4Auth, signing_request: AWSRequest) -> str:
+        """The same few header names every time, so botocore's list is built once per set."""
+        names = frozenset(signing_request.headers)
+        signed = self._signed_header_lists.get(names)
+        if signed is None:
+            signed = auth.signed_headers(auth.headers_to_sign(signing_request))
+            self._signed_header_lists[names] = signed
+        return signed

@@ -1,0 +1,96 @@
+"""Input checks for DescribeWorkspaceImagePermissions, done before anything is signed or sent.
+
+The limits are the WorkSpaces service model's (botocore ``workspaces`` 2015-04-08). They are written
+out here rather than loaded because loading the model costs tens of milliseconds at start-up;
+``tests/unit/test_validation.py`` compares every one against botocore's model so they cannot drift.
+Other operations validate with botocore's own ``ParamValidator`` (see ``_model.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from imgperms_async._exceptions import ParamValidationError
+
+IMAGE_ID_PATTERN: Final = "wsi-[0-9a-z]{9,63}$"
+MAX_RESULTS_RANGE: Final = (1, 25)
+NEXT_TOKEN_LENGTH_RANGE: Final = (1, 2048)
+
+_IMAGE_ID = re.compile(IMAGE_ID_PATTERN)
+_KNOWN: Final = frozenset({"ImageId", "NextToken", "MaxResults"})
+
+
+def validate_image_permissions_params(params: Mapping[str, Any]) -> None:
+    """Raise ``ParamValidationError`` naming every bad parameter, as botocore reports them."""
+    problems: list[str] = []
+    unknown = sorted(set(params) - _KNOWN)
+    for name in unknown:
+        problems.append(
+            f'Unknown parameter in input: "{name}", must be one of: ImageId, NextToken, MaxResults'
+        )
+    image_id = params.get("ImageId")
+    if image_id is None:
+        problems.append('Missing required parameter in input: "ImageId"')
+    else:
+        problems.extend(image_id_problems(image_id))
+    if (max_results := params.get("MaxResults")) is not None:
+        problems.extend(_max_results_problems(max_results))
+    if (token := params.get("NextToken")) is not None:
+        problems.extend(_next_token_problems(token))
+    if problems:
+        raise ParamValidationError(report="\n".join(problems))
+
+
+def image_id_problems(image_id: object) -> list[str]:
+    """What is wrong with one image id, if anything; fan-out uses it to reject ids without a request."""
+    if not isinstance(image_id, str):
+        return [
+            f"Invalid type for parameter ImageId, value: {image_id!r}, "
+            f"type: {type(image_id)}, valid types: {str!r}"
+        ]
+    if _IMAGE_ID.match(image_id) is None:
+        return [
+            f"Invalid value for parameter ImageId, value: {image_id!r}, "
+            f"must match pattern: {IMAGE_ID_PATTERN}"
+        ]
+    return []
+
+
+def _max_results_problems(value: object) -> list[str]:
+    low, high = MAX_RESULTS_RANGE
+    if not isinstance(value, int) or isinstance(value, bool):
+        return [
+            f"Invalid type for parameter MaxResults, value: {value!r}, "
+            f"type: {type(value)}, valid types: {int!r}"
+        ]
+    if value < low:
+        return [f"Invalid value for parameter MaxResults, value: {value}, valid min value: {low}"]
+    if value > high:
+        return [f"Invalid value for parameter MaxResults, value: {value}, valid max value: {high}"]
+    return []
+
+
+def _next_token_problems(value: object) -> list[str]:
+    low, high = NEXT_TOKEN_LENGTH_RANGE
+    if not isinstance(value, str):
+        return [
+            f"Invalid type for parameter NextToken, value: {value!r}, "
+            f"type: {type(value)}, valid types: {str!r}"
+        ]
+    if len(value) < low:
+        return [
+            f"Invalid length for parameter NextToken, value: {len(value)}, valid min length: {low}"
+        ]
+    if len(value) > high:
+        return [
+            f"Invalid length for parameter NextToken, value: {len(value)}, valid max length: {high}"
+        ]
+    return []
+
+
+def validate_page_size(page_size: object) -> None:
+    """A fan-out's ``page_size`` is every request's ``MaxResults``: check it once, up front."""
+    if page_size is not None and (problems := _max_results_problems(page_size)):
+        raise ParamValidationError(report="\n".join(problems))

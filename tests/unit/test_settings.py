@@ -1,0 +1,185 @@
+"""Region, endpoint and credentials come from the same places, in the same order, as for boto3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import (
+    EndpointResolutionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+
+from imgperms_async._settings import ExplicitCredentials, resolve_settings
+
+KEYS = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret"}
+
+
+def resolve(**overrides: Any) -> Any:
+    arguments: dict[str, Any] = {
+        "region_name": None,
+        "endpoint_url": None,
+        "aws_access_key_id": None,
+        "aws_secret_access_key": None,
+        "aws_session_token": None,
+        "profile_name": None,
+    }
+    arguments.update(overrides)
+    return resolve_settings(**arguments)
+
+
+def write_config(tmp_path: Path, text: str) -> None:
+    (tmp_path / "aws-config").write_text(text)
+
+
+def test_region_argument_wins() -> None:
+    assert resolve(region_name="eu-west-1", **KEYS).region_name == "eu-west-1"
+
+
+def test_aws_region_beats_aws_default_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    assert resolve(**KEYS).region_name == "ap-south-1"
+
+
+def test_aws_default_region_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    assert resolve(**KEYS).region_name == "eu-central-1"
+
+
+def test_region_comes_from_the_profile(tmp_path: Path) -> None:
+    write_config(tmp_path, "[profile audit]\nregion = sa-east-1\n")
+    assert resolve(profile_name="audit", **KEYS).region_name == "sa-east-1"
+
+
+def test_no_region_is_a_clear_error() -> None:
+    with pytest.raises(NoRegionError):
+        resolve(**KEYS)
+
+
+def test_unknown_profile_is_a_clear_error() -> None:
+    with pytest.raises(ProfileNotFound):
+        resolve(profile_name="missing", region_name="us-east-1", **KEYS)
+
+
+@pytest.mark.parametrize(
+    ("region", "env", "url"),
+    [
+        ("us-east-1", {}, "https://workspaces.us-east-1.amazonaws.com"),
+        (
+            "us-east-1",
+            {"AWS_USE_FIPS_ENDPOINT": "true"},
+            "https://workspaces-fips.us-east-1.amazonaws.com",
+        ),
+        (
+            "us-east-1",
+            {"AWS_USE_DUALSTACK_ENDPOINT": "true"},
+            "https://workspaces.us-east-1.api.aws",
+        ),
+        ("cn-north-1", {}, "https://workspaces.cn-north-1.amazonaws.com.cn"),
+        ("us-gov-west-1", {}, "https://workspaces.us-gov-west-1.amazonaws.com"),
+    ],
+)
+def test_endpoint_comes_from_botocores_ruleset(
+    monkeypatch: pytest.MonkeyPatch, region: str, env: dict[str, str], url: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert resolve(region_name=region, **KEYS).endpoint_url == url
+
+
+def test_endpoint_argument_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_WORKSPACES", "http://127.0.0.1:1")
+    settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+    assert settings.endpoint_url == "http://127.0.0.1:2"
+
+
+def test_service_endpoint_variable_beats_global(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_WORKSPACES", "http://127.0.0.1:1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2")
+    assert resolve(region_name="us-east-1", **KEYS).endpoint_url == "http://127.0.0.1:1"
+
+
+def test_global_endpoint_variable_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2")
+    assert resolve(region_name="us-east-1", **KEYS).endpoint_url == "http://127.0.0.1:2"
+
+
+def test_config_services_section_gives_the_endpoint(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        "[profile audit]\nservices = local\n\n"
+        "[services local]\nworkspaces =\n  endpoint_url = http://127.0.0.1:3\n",
+    )
+    settings = resolve(profile_name="audit", region_name="us-east-1", **KEYS)
+    assert settings.endpoint_url == "http://127.0.0.1:3"
+
+
+def test_fips_with_a_custom_endpoint_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
+    with pytest.raises(EndpointResolutionError, match="FIPS and custom endpoint"):
+        resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+
+
+def test_dualstack_with_a_custom_endpoint_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_USE_DUALSTACK_ENDPOINT", "true")
+    with pytest.raises(EndpointResolutionError, match="Dualstack and custom endpoint"):
+        resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+
+
+def test_explicit_keys_are_used_as_given() -> None:
+    settings = resolve(region_name="us-east-1", aws_session_token="tok", **KEYS)
+    assert settings.credentials == ExplicitCredentials("AKIDTEST", "secret", "tok")
+
+
+def test_half_a_key_pair_is_a_clear_error() -> None:
+    with pytest.raises(PartialCredentialsError, match="aws_secret_access_key"):
+        resolve(region_name="us-east-1", aws_access_key_id="AKIDTEST")
+
+
+def test_environment_credentials_come_through_botocores_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "envsecret")
+    frozen = resolve(region_name="us-east-1").credentials.get_frozen_credentials()
+    assert (frozen.access_key, frozen.secret_key) == ("AKIDENV", "envsecret")
+
+
+def test_profile_credentials_come_from_the_shared_files(tmp_path: Path) -> None:
+    (tmp_path / "aws-credentials").write_text(
+        "[audit]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profilesecret\n"
+    )
+    frozen = resolve(
+        region_name="us-east-1", profile_name="audit"
+    ).credentials.get_frozen_credentials()
+    assert frozen.access_key == "AKIDPROFILE"
+
+
+def test_no_credentials_anywhere_is_a_clear_error() -> None:
+    with pytest.raises(NoCredentialsError):
+        resolve(region_name="us-east-1")
+
+
+def test_retry_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    settings = resolve(region_name="us-east-1", **KEYS)
+    assert (settings.max_attempts, settings.retry_mode) == (7, "standard")
+
+
+def test_unset_retry_mode_is_left_to_the_client() -> None:
+    assert resolve(region_name="us-east-1", **KEYS).retry_mode is None
+
+
+def test_ca_bundle_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/ssl/custom.pem")
+    assert resolve(region_name="us-east-1", **KEYS).ca_bundle == "/etc/ssl/custom.pem"

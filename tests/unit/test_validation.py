@@ -1,0 +1,65 @@
+"""Inputs the service model rejects never reach the network, and the limits match botocore's model."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.loaders import Loader
+
+from imgperms_async import ParamValidationError
+from imgperms_async._validation import (
+    IMAGE_ID_PATTERN,
+    MAX_RESULTS_RANGE,
+    NEXT_TOKEN_LENGTH_RANGE,
+    validate_image_permissions_params,
+    validate_page_size,
+)
+
+
+def test_limits_equal_the_botocore_service_model() -> None:
+    shapes = Loader().load_service_model("workspaces", "service-2")["shapes"]
+    request = shapes["DescribeWorkspaceImagePermissionsRequest"]["members"]
+    assert shapes[request["ImageId"]["shape"]]["pattern"] == IMAGE_ID_PATTERN
+    limit = shapes[request["MaxResults"]["shape"]]
+    assert (limit["min"], limit["max"]) == MAX_RESULTS_RANGE
+    token = shapes[request["NextToken"]["shape"]]
+    assert (token["min"], token["max"]) == NEXT_TOKEN_LENGTH_RANGE
+
+
+def test_valid_parameters_pass() -> None:
+    validate_image_permissions_params(
+        {"ImageId": "wsi-abc123def", "MaxResults": 25, "NextToken": "t"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({}, 'Missing required parameter in input: "ImageId"'),
+        ({"ImageId": "wsi-short"}, "must match pattern: wsi-[0-9a-z]{9,63}$"),
+        ({"ImageId": "WSI-ABC123DEF"}, "Invalid value for parameter ImageId"),
+        ({"ImageId": 7}, "Invalid type for parameter ImageId"),
+        ({"ImageId": "wsi-abc123def", "MaxResults": 0}, "valid min value: 1"),
+        ({"ImageId": "wsi-abc123def", "MaxResults": 26}, "valid max value: 25"),
+        ({"ImageId": "wsi-abc123def", "MaxResults": "5"}, "Invalid type for parameter MaxResults"),
+        ({"ImageId": "wsi-abc123def", "MaxResults": True}, "Invalid type for parameter MaxResults"),
+        ({"ImageId": "wsi-abc123def", "NextToken": ""}, "valid min length: 1"),
+        ({"ImageId": "wsi-abc123def", "NextToken": "x" * 2049}, "valid max length: 2048"),
+        ({"ImageId": "wsi-abc123def", "Bogus": 1}, 'Unknown parameter in input: "Bogus"'),
+    ],
+)
+def test_bad_parameter_is_named_in_the_error(params: dict[str, object], message: str) -> None:
+    with pytest.raises(ParamValidationError, match=r"Parameter validation failed") as caught:
+        validate_image_permissions_params(params)
+    assert message in str(caught.value)
+
+
+def test_error_is_botocores_param_validation_error() -> None:
+    import botocore.exceptions
+
+    with pytest.raises(botocore.exceptions.ParamValidationError):
+        validate_image_permissions_params({"ImageId": "nope"})
+
+
+def test_page_size_outside_the_range_is_rejected() -> None:
+    with pytest.raises(ParamValidationError, match="valid max value: 25"):
+        validate_page_size(30)
