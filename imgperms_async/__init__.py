@@ -1,4 +1,5 @@
-"""Asyncio client for Amazon WorkSpaces image permissions: one call, every page, or thousands of images.
+"""Asyncio client for Amazon WorkSpaces image permissions: one call, every page, or thousands of images."""
+
 
 from imgperms_async._client import ImagePermissionsClient
 from imgperms_async._config import ClientConfig
