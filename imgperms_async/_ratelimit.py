@@ -42,7 +42,8 @@ class RateLimiter(Protocol):
 
     async def acquire(self) -> None: ...
 
-    def on_response(self, *, throttled: bool) -> None: ...
+    def on_response(self, *, throttled: bool, sent_at: float) -> None:
+        """``sent_at`` is when the attempt left, on the limiter's clock (``time.monotonic``)."""
 
 
 class NoRateLimiter:
@@ -53,7 +54,7 @@ class NoRateLimiter:
     async def acquire(self) -> None:
         return
 
-    def on_response(self, *, throttled: bool) -> None:
+    def on_response(self, *, throttled: bool, sent_at: float) -> None:
         return
 
 
@@ -129,7 +130,7 @@ class FixedRateLimiter:
     async def acquire(self) -> None:
         await self._bucket.take()
 
-    def on_response(self, *, throttled: bool) -> None:
+    def on_response(self, *, throttled: bool, sent_at: float) -> None:
         return
 
 
@@ -210,7 +211,7 @@ class AdaptiveRateLimiter:
     _MIN_RATE_PER_SEC: Final = 0.5
     _MAX_GROWTH: Final = 2.0
 
-    __slots__ = ("_bucket", "_cubic", "_enabled", "_send_rate", "_time")
+    __slots__ = ("_bucket", "_cubic", "_enabled", "_last_cut_at", "_send_rate", "_time")
 
     def __init__(self, *, time: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self._time = time
@@ -218,6 +219,7 @@ class AdaptiveRateLimiter:
         self._send_rate = _SendRate(time=time)
         self._bucket = _TokenBucket(rate=1.0, capacity=1.0, tokens=0.0, time=time, sleep=sleep)
         self._enabled = False
+        self._last_cut_at = -math.inf
 
     @property
     def enabled(self) -> bool:
@@ -233,13 +235,22 @@ class AdaptiveRateLimiter:
         if self._enabled:
             await self._bucket.take()
 
-    def on_response(self, *, throttled: bool) -> None:
+    def on_response(self, *, throttled: bool, sent_at: float) -> None:
+        """A throttle cuts the rate once per round trip, as TCP's CUBIC cuts once per window.
+
+        Requests already in flight when the rate was cut were sent at the old rate, so their
+        throttles tell nothing new; botocore cuts again for each of them, and a fan-out with many
+        requests in flight then collapses to a crawl it takes seconds to climb out of.
+        """
         measured = self._send_rate.record()
         now = self._time()
+        if throttled and sent_at < self._last_cut_at:
+            return
         if throttled:
             rate_at_failure = min(measured, self._bucket.rate) if self._enabled else measured
             new_rate = self._cubic.rate_after_throttle(rate_at_failure, now)
             self._enabled = True
+            self._last_cut_at = now
         else:
             new_rate = self._cubic.rate_after_success(now)
         rate = max(min(new_rate, self._MAX_GROWTH * measured), self._MIN_RATE_PER_SEC)

@@ -244,7 +244,7 @@ class Retrier:
             self._stats.record_retry()
 
     def _record_attempt(self, started: float, error: Exception | None, *, throttled: bool) -> None:
-        self._limiter.on_response(throttled=throttled)
+        self._limiter.on_response(throttled=throttled, sent_at=started)
         self._stats.record_request(self._time() - started)
         if throttled and error is not None:
             self._stats.record_throttle(_error_code(error))

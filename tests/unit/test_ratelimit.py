@@ -76,18 +76,20 @@ def feed_steady_responses(
     """One successful response every tenth of a second, at t = tick / 10."""
     for tick in ticks:
         clock.now = tick / 10
-        limiter.on_response(throttled=False)
+        limiter.on_response(throttled=False, sent_at=clock.now)
 
 
 # --- the no-op limiter ---
 
 
-async def test_no_rate_limiter_never_waits() -> None:
+def test_no_rate_limiter_never_waits_even_after_throttles() -> None:
     limiter: RateLimiter = NoRateLimiter()
+    for _ in range(100):
+        limiter.on_response(throttled=True, sent_at=0.0)
 
-    for _ in range(1000):
-        await limiter.acquire()
-        limiter.on_response(throttled=True)
+    acquiring = limiter.acquire()
+    with pytest.raises(StopIteration):
+        acquiring.send(None)  # finishes on its first step: it never suspends
 
 
 # --- the fixed limiter ---
@@ -222,7 +224,7 @@ async def test_adaptive_limiter_is_off_until_the_first_throttle() -> None:
     for tick in range(1, 1000):
         clock.now = tick / 1000
         await limiter.acquire()
-        limiter.on_response(throttled=False)
+        limiter.on_response(throttled=False, sent_at=clock.now)
 
     assert not limiter.enabled
 
@@ -236,7 +238,7 @@ async def test_first_throttle_paces_at_seventy_percent_of_the_measured_sending_r
     measured = 10 * (1 - 0.2**4)
 
     clock.now = 2.1
-    limiter.on_response(throttled=True)
+    limiter.on_response(throttled=True, sent_at=clock.now)
 
     assert limiter.enabled
     assert limiter.rate_per_sec == pytest.approx(0.7 * measured)
@@ -248,7 +250,7 @@ async def test_adaptive_rate_recovers_along_the_cubic_curve_after_a_throttle() -
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     w_max = 10 * (1 - 0.2**4)
     clock.now = 2.1
-    limiter.on_response(throttled=True)
+    limiter.on_response(throttled=True, sent_at=clock.now)
     k = (w_max * 0.3 / 0.4) ** (1 / 3)  # ~1.956 s to climb back to w_max
 
     feed_steady_responses(limiter, clock, ticks=range(22, 32))
@@ -265,7 +267,7 @@ async def test_adaptive_rate_never_exceeds_twice_the_measured_rate() -> None:
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
-    limiter.on_response(throttled=True)
+    limiter.on_response(throttled=True, sent_at=clock.now)
 
     feed_steady_responses(limiter, clock, ticks=range(22, 200))
 
@@ -273,19 +275,34 @@ async def test_adaptive_rate_never_exceeds_twice_the_measured_rate() -> None:
     assert limiter.rate_per_sec == pytest.approx(2 * 10, rel=1e-3)
 
 
-async def test_each_throttle_cuts_the_rate_again() -> None:
+async def test_a_throttle_of_a_request_sent_after_the_last_cut_cuts_again() -> None:
     clock = VirtualTime()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
-    limiter.on_response(throttled=True)
+    limiter.on_response(throttled=True, sent_at=2.09)
     first_cut = limiter.rate_per_sec
 
     clock.now = 2.15
-    limiter.on_response(throttled=True)
+    limiter.on_response(throttled=True, sent_at=2.12)
 
     # The second failure happened at the paced rate, below the measured one.
     assert limiter.rate_per_sec == pytest.approx(0.7 * first_cut)
+
+
+async def test_throttles_of_requests_in_flight_at_the_cut_do_not_cut_again() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    feed_steady_responses(limiter, clock, ticks=range(1, 21))
+    clock.now = 2.1
+    limiter.on_response(throttled=True, sent_at=2.09)
+    first_cut = limiter.rate_per_sec
+
+    for echo in range(10):
+        clock.now = 2.11 + echo / 1000
+        limiter.on_response(throttled=True, sent_at=2.095)
+
+    assert limiter.rate_per_sec == pytest.approx(first_cut)
 
 
 async def test_rate_never_drops_below_the_floor() -> None:
@@ -294,7 +311,7 @@ async def test_rate_never_drops_below_the_floor() -> None:
 
     for tick in range(1, 50):
         clock.now = tick / 100
-        limiter.on_response(throttled=True)
+        limiter.on_response(throttled=True, sent_at=clock.now)  # each sent after the last cut
 
     assert limiter.rate_per_sec == 0.5
 
@@ -304,10 +321,10 @@ async def test_a_throttle_before_the_first_measurement_window_closes_uses_the_ra
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     for tick in range(1, 20):
         clock.now = tick / 100
-        limiter.on_response(throttled=False)
+        limiter.on_response(throttled=False, sent_at=clock.now)
 
     clock.now = 0.2
-    limiter.on_response(throttled=True)
+    limiter.on_response(throttled=True, sent_at=clock.now)
 
     # 20 responses since t=0.01, counted over at least one half-second window: 40 a second.
     assert limiter.rate_per_sec == pytest.approx(0.7 * 20 / 0.5)
@@ -318,7 +335,7 @@ async def test_once_throttled_the_adaptive_limiter_paces_requests() -> None:
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
-    limiter.on_response(throttled=True)
+    limiter.on_response(throttled=True, sent_at=clock.now)
     rate = limiter.rate_per_sec  # ~7 a second, with a bucket of ~7 tokens
     log: list[str] = []
     tasks = [acquire_in_background(limiter, log, str(i)) for i in range(40)]

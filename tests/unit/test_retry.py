@@ -106,7 +106,7 @@ class RecordingLimiter:
     async def acquire(self) -> None:
         self.acquired += 1
 
-    def on_response(self, *, throttled: bool) -> None:
+    def on_response(self, *, throttled: bool, sent_at: float) -> None:
         self.responses.append(throttled)
 
 
