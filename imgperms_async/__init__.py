@@ -1,6 +1,5 @@
 """Asyncio client for Amazon WorkSpaces image permissions: one call, every page, or thousands of images."""
 
-
 from imgperms_async._client import ImagePermissionsClient
 from imgperms_async._config import ClientConfig
 from imgperms_async._exceptions import (

@@ -183,7 +183,7 @@ async def test_connection_failure_is_botocores_endpoint_error(http: aioresponses
     key = ConnectionKey("workspaces.test.example", 443, True, True, None, None, None)
     http.post(URL, exception=ClientConnectorError(key, OSError(111, "refused")))
     async with client() as c:
-        with pytest.raises(EndpointConnectionError, match="workspaces.test.example"):
+        with pytest.raises(EndpointConnectionError, match=r"workspaces\.test\.example"):
             await c.describe_workspace_image_permissions(ImageId=IMAGE)
 
 
