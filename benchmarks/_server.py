@@ -1,0 +1,97 @@
+"""The emulator in its own process: starting it from the suite, and a launcher for fixed-shape state.
+
+The server runs in a separate process pinned to its own core, so its CPU never counts against the
+client being measured. The throughput scenario wants every image to cost exactly the same number of
+requests, which the seeded generator cannot promise, so ``python -m benchmarks._server`` serves an
+explicit state instead (``--images N --accounts K``: ``K`` accounts per image, ``ceil(K / 25)``
+pages); the other scenarios use the stock ``python -m imgperms_async.emulator``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from imgperms_async.emulator import Emulator, run_emulator
+
+SERVER_CPU: Final = 0
+CLIENT_CPU: Final = 1
+
+
+def pinned_to(cpu: int) -> set[int] | None:
+    """The affinity for a child on ``cpu``, or ``None`` (no pinning) when that core is not ours."""
+    return {cpu} if cpu in os.sched_getaffinity(0) and os.cpu_count() != 1 else None
+
+
+def fixed_state(images: int, accounts: int) -> dict[str, tuple[str, ...]]:
+    """``images`` ids with ``accounts`` distinct shares each; deterministic, so truth needs no server."""
+    return {
+        f"wsi-bench{image:06d}": tuple(
+            str(100_000_000_000 + image * 1_000 + account) for account in range(accounts)
+        )
+        for image in range(images)
+    }
+
+
+@dataclass
+class Server:
+    """A running emulator process and what a client needs to reach it."""
+
+    process: subprocess.Popen[str]
+    endpoint_url: str
+    credentials: dict[str, str] = field(repr=False)
+
+    def counters(self) -> dict[str, int]:
+        """The emulator's own tally (requests, throttled, ...), read over its unsigned stats route."""
+        with urllib.request.urlopen(f"{self.endpoint_url}/_emulator/stats", timeout=10) as answer:
+            counters: dict[str, int] = json.load(answer)["counters"]
+        return counters
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.communicate(timeout=10)
+
+
+def start(command: Sequence[str]) -> Server:
+    """Run ``command`` (a module and its flags), then read the URL and the ``export`` lines it prints."""
+    cpus = pinned_to(SERVER_CPU)
+    process = subprocess.Popen(
+        [sys.executable, "-m", *command],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
+    )
+    assert process.stdout is not None
+    endpoint_url = process.stdout.readline().strip()
+    if not endpoint_url.startswith("http"):
+        process.kill()
+        raise RuntimeError(f"emulator {command} did not start: {endpoint_url!r}")
+    credentials: dict[str, str] = {}
+    for _ in range(4):
+        name, _, value = process.stdout.readline().strip().removeprefix("export ").partition("=")
+        credentials[name] = value
+    return Server(process, endpoint_url, credentials)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks._server", description="Serve the emulator on fixed-shape state."
+    )
+    parser.add_argument("--images", type=int, required=True)
+    parser.add_argument("--accounts", type=int, required=True, help="shared accounts per image")
+    parser.add_argument("--seed", type=int, default=0, help="seeds the page tokens")
+    parser.add_argument("--no-verify", action="store_true", help="accept unsigned requests")
+    args = parser.parse_args(argv)
+    state = fixed_state(args.images, args.accounts)
+    run_emulator(Emulator(state, seed=args.seed, port=0, verify=not args.no_verify))
+
+
+if __name__ == "__main__":
+    main()
