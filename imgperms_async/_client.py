@@ -9,8 +9,7 @@ thread when the client is entered.
 from __future__ import annotations
 
 import asyncio
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Coroutine, Iterable
 from contextlib import aclosing
 from functools import partial
 from types import TracebackType
@@ -20,7 +19,7 @@ from imgperms_async._clock import SkewClock
 from imgperms_async._config import DEFAULT_MAX_ATTEMPTS, ClientConfig
 from imgperms_async._credentials import CredentialSource
 from imgperms_async._exceptions import ClientClosedError, ExceptionsNamespace
-from imgperms_async._fanout import ImagePermissionsResult, fan_out, fetch_image
+from imgperms_async._fanout import FanOut, fetch_image
 from imgperms_async._model import ModeledOperation
 from imgperms_async._paginate import paginate
 from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, Operation
@@ -124,7 +123,7 @@ class ImagePermissionsClient:
         self._config = config or ClientConfig()
         self._open: _Open | None = None
         self._closed = False
-        self._fan_outs: weakref.WeakSet[AsyncGenerator[ImagePermissionsResult]] = weakref.WeakSet()
+        self._workers: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         state = "open" if self._open else ("closed" if self._closed else "not opened")
@@ -153,8 +152,10 @@ class ImagePermissionsClient:
         """Stop running fan-outs, then close connections; safe to call more than once."""
         self._closed = True
         opened, self._open = self._open, None
-        for running in list(self._fan_outs):
-            await running.aclose()
+        workers = list(self._workers)
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         if opened is not None:
             await opened.transport.aclose()
             await opened.credentials.aclose()
@@ -225,24 +226,29 @@ class ImagePermissionsClient:
         concurrency: int = 32,
         page_size: int | None = None,
         ordered: bool = False,
-    ) -> AsyncGenerator[ImagePermissionsResult]:
+    ) -> FanOut:
         """Audit many images at once: one ``ImagePermissionsResult`` per distinct id.
 
         ``image_ids`` is consumed lazily; ``concurrency`` images are in flight at most (and never
         more requests than the connection pool allows). Results come in completion order, or in
-        input order with ``ordered=True``. Use ``contextlib.aclosing`` (or ``aclose()``) when you may
-        leave the loop early and want the cancellation to be immediate.
+        input order with ``ordered=True``. Leaving the loop early, ``aclose()`` or cancelling the
+        consumer cancels the requests in flight.
         """
         self._opened()
         validate_page_size(page_size)
-        running = fan_out(
+        return FanOut(
             image_ids,
             partial(fetch_image, self._call_permissions, page_size=page_size),
             concurrency=concurrency,
             ordered=ordered,
+            spawn=self._spawn,
         )
-        self._fan_outs.add(running)
-        return running
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._workers.add(task)
+        task.add_done_callback(self._workers.discard)
+        return task
 
     async def _call_permissions(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._call(IMAGE_PERMISSIONS, params)

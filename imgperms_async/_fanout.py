@@ -8,9 +8,9 @@ and the consumer, so a slow consumer slows the workers instead of piling up resu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from imgperms_async._exceptions import ParamValidationError
 from imgperms_async._paginate import Call, paginate
@@ -64,83 +64,131 @@ class _InputFailed:
     error: Exception
 
 
-_WORKER_DONE: Final = object()
+class _WorkerDone:
+    """Put by each worker as it exits: the consumer stops when every worker has."""
 
 
-async def fan_out(
-    image_ids: Iterable[str] | AsyncIterable[str],
-    fetch: FetchImage,
-    *,
-    concurrency: int,
-    ordered: bool = False,
-) -> AsyncGenerator[ImagePermissionsResult]:
-    """Yield one result per distinct id, in completion order (or input order with ``ordered``).
+_WORKER_DONE: Final = _WorkerDone()
 
-    Leaving the loop, ``aclose()`` or cancelling the consumer cancels every worker and waits for
-    them, so nothing is left in flight. An exception raised by the input itself is re-raised here.
+Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
+"""Starts a worker; the client's version also tracks it, to cancel and await it when it closes."""
+
+
+class FanOut:
+    """An async iterator of one result per distinct id, in completion order (or input order).
+
+    A class rather than an async generator so that leaving the loop early is immediate: the
+    workers are cancelled when the iterator is closed, cancelled, or dropped, without waiting for
+    the event loop to finalize an abandoned generator. An exception raised by the input itself is
+    re-raised to the consumer.
     """
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    todo: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize=concurrency)
-    done: asyncio.Queue[tuple[int, ImagePermissionsResult] | _InputFailed | object] = asyncio.Queue(
-        maxsize=concurrency
-    )
-    window = asyncio.Semaphore(concurrency * ORDERED_WINDOW_PER_WORKER) if ordered else None
 
-    async def feed() -> None:
+    def __init__(
+        self,
+        image_ids: Iterable[str] | AsyncIterable[str],
+        fetch: FetchImage,
+        *,
+        concurrency: int,
+        ordered: bool = False,
+        spawn: Spawn = asyncio.create_task,
+    ) -> None:
+        self._tasks: list[asyncio.Task[None]] | None = None
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        self._image_ids = image_ids
+        self._fetch = fetch
+        self._concurrency = concurrency
+        self._spawn = spawn
+        self._running = concurrency
+        self._todo: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize=concurrency)
+        self._done: asyncio.Queue[
+            tuple[int, ImagePermissionsResult] | _InputFailed | _WorkerDone
+        ] = asyncio.Queue(maxsize=concurrency)
+        self._window = (
+            asyncio.Semaphore(concurrency * ORDERED_WINDOW_PER_WORKER) if ordered else None
+        )
+        self._waiting: dict[int, ImagePermissionsResult] = {}
+        self._next_sequence = 0
+
+    def __aiter__(self) -> FanOut:
+        return self
+
+    async def __anext__(self) -> ImagePermissionsResult:
+        if self._tasks is None:
+            self._tasks = [self._spawn(self._feed())]
+            self._tasks.extend(self._spawn(self._work()) for _ in range(self._concurrency))
+        try:
+            return await self._next_result()
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Cancel every worker and wait for them: nothing of this fan-out is left in flight."""
+        tasks, self._tasks = self._tasks or [], []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def __aenter__(self) -> FanOut:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        for task in self._tasks or ():
+            if not task.done():
+                task.cancel()
+
+    async def _next_result(self) -> ImagePermissionsResult:
+        window = self._window
+        while True:
+            if window is not None and self._next_sequence in self._waiting:
+                self._next_sequence += 1
+                window.release()
+                return self._waiting.pop(self._next_sequence - 1)
+            if not self._running:
+                raise StopAsyncIteration
+            item = await self._done.get()
+            if isinstance(item, _WorkerDone):
+                self._running -= 1
+            elif isinstance(item, _InputFailed):
+                raise item.error
+            else:
+                sequence, result = item
+                if window is None:
+                    return result
+                self._waiting[sequence] = result
+
+    async def _feed(self) -> None:
         seen: set[str] = set()
         sequence = 0
         try:
-            async for raw_id in _each(image_ids):
+            async for raw_id in _each(self._image_ids):
                 image_id = raw_id if isinstance(raw_id, str) else repr(raw_id)
                 if image_id in seen:
                     continue
                 seen.add(image_id)
-                if window is not None:
-                    await window.acquire()
+                if self._window is not None:
+                    await self._window.acquire()
                 if problems := image_id_problems(raw_id):
                     invalid = ParamValidationError(report="\n".join(problems))
-                    await done.put((sequence, ImagePermissionsResult(image_id, (), invalid, 0)))
+                    result = ImagePermissionsResult(image_id, (), invalid, 0)
+                    await self._done.put((sequence, result))
                 else:
-                    await todo.put((sequence, image_id))
+                    await self._todo.put((sequence, image_id))
                 sequence += 1
         except Exception as exc:
-            await done.put(_InputFailed(exc))
-        for _ in range(concurrency):
-            await todo.put(None)
+            await self._done.put(_InputFailed(exc))
+        for _ in range(self._concurrency):
+            await self._todo.put(None)
 
-    async def work() -> None:
-        while (item := await todo.get()) is not None:
+    async def _work(self) -> None:
+        while (item := await self._todo.get()) is not None:
             sequence, image_id = item
-            await done.put((sequence, await fetch(image_id)))
-        await done.put(_WORKER_DONE)
-
-    tasks = [asyncio.create_task(feed())]
-    tasks.extend(asyncio.create_task(work()) for _ in range(concurrency))
-    try:
-        running = concurrency
-        waiting: dict[int, ImagePermissionsResult] = {}
-        next_sequence = 0
-        while running:
-            item = await done.get()
-            if item is _WORKER_DONE:
-                running -= 1
-            elif isinstance(item, _InputFailed):
-                raise item.error
-            elif isinstance(item, tuple):
-                sequence, result = item
-                if window is None:
-                    yield result
-                    continue
-                waiting[sequence] = result
-                while next_sequence in waiting:
-                    yield waiting.pop(next_sequence)
-                    next_sequence += 1
-                    window.release()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            await self._done.put((sequence, await self._fetch(image_id)))
+        await self._done.put(_WORKER_DONE)
 
 
 async def _each(items: Iterable[str] | AsyncIterable[str]) -> AsyncGenerator[str]:
