@@ -1,0 +1,115 @@
+"""``python -m benchmarks [--quick] [--scenario NAME]...``: run the suite, print and save the report.
+
+The report goes to stdout and to ``benchmarks/results/latest.md``; the throughput chart to
+``benchmarks/results/throughput.png`` when matplotlib is installed. Progress goes to stderr.
+The exit status is 1 when a client returned a wrong result, so a broken driver cannot pass unseen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from benchmarks import _report, _scenarios
+
+RESULTS: Final = Path(__file__).parent / "results"
+SCENARIOS: Final = ("throughput", "throttled", "memory", "startup")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes of a run: the full one for figures to quote, the quick one to check a change."""
+
+    images: int
+    concurrencies: tuple[int, ...]
+    rounds: int
+    throttled_images: int
+    memory_ids: tuple[int, int]
+    startup_repeats: int
+
+
+FULL: Final = Plan(
+    images=1_000,
+    concurrencies=(1, 16, 64),
+    rounds=5,
+    throttled_images=500,
+    memory_ids=(1_000, 100_000),
+    startup_repeats=7,
+)
+QUICK: Final = Plan(
+    images=100,
+    concurrencies=(1, 16, 64),
+    rounds=2,
+    throttled_images=60,
+    memory_ids=(1_000, 10_000),
+    startup_repeats=3,
+)
+THROTTLE_RATE: Final = 50.0
+THROTTLE_BURST: Final = 10.0
+THROTTLED_CONCURRENCY: Final = 32
+MEMORY_CONCURRENCY: Final = 64
+
+
+def run(plan: Plan, scenarios: Sequence[str], *, quick: bool) -> _report.Results:
+    results = _report.Results(quick=quick)
+    if "throughput" in scenarios:
+        results.throughput = _scenarios.throughput(plan.images, plan.concurrencies, plan.rounds)
+    if "throttled" in scenarios:
+        results.throttled = _scenarios.throttled(
+            plan.throttled_images, THROTTLE_RATE, THROTTLE_BURST, THROTTLED_CONCURRENCY
+        )
+    if "memory" in scenarios:
+        results.memory = _scenarios.memory(*plan.memory_ids, MEMORY_CONCURRENCY)
+    if "startup" in scenarios:
+        results.startup = _scenarios.startup(plan.startup_repeats)
+    return results
+
+
+def all_correct(results: _report.Results) -> bool:
+    """Every client matched the truth at full speed, and fan_out answered every streamed id.
+
+    Images lost under throttling are a finding of that scenario, not a broken driver.
+    """
+    throughput, memory = results.throughput, results.memory
+    wrong_throughput = throughput is not None and any(
+        throughput.wrong(concurrency, label)
+        for concurrency, by_label in throughput.runs.items()
+        for label in by_label
+    )
+    incomplete_memory = memory is not None and not (
+        memory.complete(memory.small, memory.small_ids)
+        and memory.complete(memory.large, memory.large_ids)
+    )
+    return not (wrong_throughput or incomplete_memory)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer images and rounds: about a minute"
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=SCENARIOS,
+        help="run only this scenario (repeatable; default: all)",
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(QUICK if args.quick else FULL, args.scenario or SCENARIOS, quick=args.quick)
+    report = _report.render(results)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(report + "\n")
+    print(report)
+    if results.throughput and _report.chart(results.throughput, RESULTS / "throughput.png"):
+        _scenarios.log(f"chart: {RESULTS / 'throughput.png'}")
+    _scenarios.log(f"report: {RESULTS / 'latest.md'} ({time.perf_counter() - started:.0f} s)")
+    return 0 if all_correct(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
