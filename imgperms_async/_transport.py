@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import aiohttp
@@ -110,7 +110,7 @@ class AiohttpTransport:
                 async with session.post(url, data=request.body, headers=headers) as response:
                     body = await response.read()
                     status = response.status
-                    response_headers = {k.lower(): v for k, v in response.headers.items()}
+                    response_headers = _lower_case_headers(response.headers.items())
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise SSLError(endpoint_url=url, error=exc) from exc
             except aiohttp.ClientConnectorError as exc:
@@ -128,6 +128,15 @@ class AiohttpTransport:
             except aiohttp.ClientError as exc:
                 raise HTTPClientError(error=exc) from exc
         return HttpResponse(status, response_headers, body, sent_at, self._clock())
+
+
+def _lower_case_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Repeated headers joined with ", ", as urllib3 (and so boto3) reports them."""
+    headers: dict[str, str] = {}
+    for name, value in items:
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
 
 
 def _ssl_setting(config: TransportConfig) -> ssl.SSLContext | bool:

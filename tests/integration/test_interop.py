@@ -1,0 +1,213 @@
+"""boto3 is the reference: for the same server answer, this client returns the same dict."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aiohttp import web
+from botocore.config import Config
+from botocore.exceptions import ClientError as BotocoreClientError
+from moto.server import ThreadedMotoServer
+
+from imgperms_async import ClientConfig, ImagePermissionsClient
+
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+FIXED_HEADERS = {"x-amzn-RequestId": "fixed-request-id", "Date": "Sun, 29 Nov 2026 01:00:00 GMT"}
+ANSWERS: dict[str, tuple[int, dict[str, Any]]] = {
+    "DescribeWorkspaceImagePermissions": (
+        200,
+        {
+            "ImageId": "wsi-abc123def",
+            "ImagePermissions": [
+                {"SharedAccountId": "111122223333"},
+                {"SharedAccountId": "444455556666"},
+            ],
+            "NextToken": "page-2",
+        },
+    ),
+    "DescribeWorkspaceImages": (
+        200,
+        {
+            "Images": [
+                {
+                    "ImageId": "wsi-abc123def",
+                    "Name": "golden",
+                    "OperatingSystem": {"Type": "WINDOWS"},
+                    "State": "AVAILABLE",
+                    "Created": 1700000000.25,
+                    "OwnerAccountId": "123456789012",
+                }
+            ]
+        },
+    ),
+}
+
+
+def boto3_client(endpoint_url: str) -> Any:
+    return boto3.client(
+        "workspaces",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        **CREDENTIALS,
+    )
+
+
+def our_client(endpoint_url: str) -> ImagePermissionsClient:
+    return ImagePermissionsClient(
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        config=ClientConfig(max_attempts=1),
+        **CREDENTIALS,
+    )
+
+
+@pytest.fixture
+async def canned_server() -> AsyncIterator[str]:
+    """Answers each operation with a fixed body and fixed headers, so two clients see the same."""
+    failing = {"wsi-missing00": ("ResourceNotFoundException", "The image does not exist.")}
+
+    async def handle(request: web.Request) -> web.Response:
+        operation = request.headers["X-Amz-Target"].split(".", 1)[1]
+        body = await request.json()
+        if (error := failing.get(body.get("ImageId", ""))) is not None:
+            code, message = error
+            payload = {"__type": code, "message": message}
+            return web.Response(
+                status=400,
+                body=json.dumps(payload),
+                headers={**FIXED_HEADERS, "Content-Type": "application/x-amz-json-1.1"},
+            )
+        status, payload = ANSWERS[operation]
+        return web.Response(
+            status=status,
+            body=json.dumps(payload),
+            headers={**FIXED_HEADERS, "Content-Type": "application/x-amz-json-1.1"},
+        )
+
+    app = web.Application()
+    app.router.add_post("/", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    yield f"http://{host}:{port}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("describe_workspace_image_permissions", {"ImageId": "wsi-abc123def", "MaxResults": 2}),
+        ("describe_workspace_images", {"ImageType": "OWNED"}),
+    ],
+)
+async def test_same_answer_gives_the_same_dict_as_boto3(
+    canned_server: str, method: str, params: dict[str, Any]
+) -> None:
+    expected = await asyncio.to_thread(getattr(boto3_client(canned_server), method), **params)
+    async with our_client(canned_server) as client:
+        actual = await getattr(client, method)(**params)
+    assert actual == expected
+
+
+async def test_same_error_gives_the_same_response_as_boto3(canned_server: str) -> None:
+    with pytest.raises(BotocoreClientError) as reference:
+        await asyncio.to_thread(
+            boto3_client(canned_server).describe_workspace_image_permissions,
+            ImageId="wsi-missing00",
+        )
+    async with our_client(canned_server) as client:
+        with pytest.raises(BotocoreClientError) as ours:
+            await client.describe_workspace_image_permissions(ImageId="wsi-missing00")
+    assert ours.value.response == reference.value.response
+    assert str(ours.value) == str(reference.value)
+    assert type(ours.value).__name__ == type(reference.value).__name__
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def seed_moto_image(endpoint_url: str, shared_with: list[str]) -> str:
+    """moto needs a VPC, a directory and a WorkSpace before it will create an image."""
+    kwargs: dict[str, Any] = {
+        "endpoint_url": endpoint_url,
+        "region_name": "us-east-1",
+        **CREDENTIALS,
+    }
+    ec2 = boto3.client("ec2", **kwargs)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"us-east-1{zone}"
+        )["Subnet"]["SubnetId"]
+        for n, zone in ((1, "a"), (2, "b"))
+    ]
+    directory = boto3.client("ds", **kwargs).create_directory(
+        Name="corp.example.com",
+        Password="Passw0rd!Passw0rd",
+        Size="Small",
+        VpcSettings={"VpcId": vpc, "SubnetIds": subnets},
+    )["DirectoryId"]
+    workspaces = boto3.client("workspaces", **kwargs)
+    workspaces.register_workspace_directory(DirectoryId=directory)
+    created = workspaces.create_workspaces(
+        Workspaces=[{"DirectoryId": directory, "UserName": "alice", "BundleId": "wsb-123456789"}]
+    )
+    workspace_id = created["PendingRequests"][0]["WorkspaceId"]
+    image_id: str = workspaces.create_workspace_image(
+        Name=f"golden-{len(shared_with)}", Description="interop", WorkspaceId=workspace_id
+    )["ImageId"]
+    for account in shared_with:
+        workspaces.update_workspace_image_permission(
+            ImageId=image_id, AllowCopyImage=True, SharedAccountId=account
+        )
+    return image_id
+
+
+def without_volatile_metadata(response: dict[str, Any]) -> dict[str, Any]:
+    """Request ids and dates differ between two requests; everything else must not."""
+    metadata = dict(response["ResponseMetadata"])
+    headers = {
+        k: v
+        for k, v in metadata.pop("HTTPHeaders").items()
+        if k not in {"date", "x-amzn-requestid"}
+    }
+    metadata.pop("RequestId")
+    return {**response, "ResponseMetadata": {**metadata, "HTTPHeaders": headers}}
+
+
+async def test_answers_equal_boto3s_from_motos_server(moto_endpoint: str) -> None:
+    accounts = ["111122223333", "444455556666", "777788889999"]
+    image_id = await asyncio.to_thread(seed_moto_image, moto_endpoint, accounts)
+    expected = await asyncio.to_thread(
+        boto3_client(moto_endpoint).describe_workspace_image_permissions, ImageId=image_id
+    )
+    async with our_client(moto_endpoint) as client:
+        actual = await client.describe_workspace_image_permissions(ImageId=image_id)
+        owned = [i async for i in client.iter_image_ids()]
+    assert without_volatile_metadata(actual) == without_volatile_metadata(expected)
+    assert [p["SharedAccountId"] for p in actual["ImagePermissions"]] == accounts
+    assert image_id in owned
+
+
+async def test_image_listing_equals_boto3s_from_motos_server(moto_endpoint: str) -> None:
+    await asyncio.to_thread(seed_moto_image, moto_endpoint, [])
+    expected = await asyncio.to_thread(
+        boto3_client(moto_endpoint).describe_workspace_images, ImageType="OWNED"
+    )
+    async with our_client(moto_endpoint) as client:
+        actual = await client.describe_workspace_images(ImageType="OWNED")
+    assert without_volatile_metadata(actual) == without_volatile_metadata(expected)
