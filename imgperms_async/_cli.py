@@ -190,6 +190,10 @@ class ProgressView:
         if self._progress is not None:
             self._progress.stop()
 
+    def set_total(self, total: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
     def advance(self, *, finished: int, throttles: int) -> None:
         if self._progress is None:
             return
@@ -210,6 +214,7 @@ class Audit:
         self.listing_errors: list[tuple[str, BaseException]] = []
         self.image_errors: list[Record] = []
         self.stats: list[StatsSnapshot] = []
+        self._listed: list[int] = []
 
     async def run(self) -> None:
         """Open every region's client first, so a region or credential problem stops the run
@@ -239,12 +244,17 @@ class Audit:
 
     async def _every_image(self, client: ImagePermissionsClient) -> AsyncGenerator[str]:
         """Every owned image; a listing that fails ends this region's input, not the run."""
+        count = 0
         try:
             async for image_id in client.iter_image_ids():
+                count += 1
                 yield image_id
         except Exception as error:
             self.tally.failed_regions.append(client.region_name)
             self.listing_errors.append((client.region_name, error))
+        self._listed.append(count)
+        if len(self._listed) == len(self._clients):
+            self._view.set_total(sum(self._listed))
 
     def throttles(self) -> int:
         return sum(sum(client.stats.throttles.values()) for client in self._clients)

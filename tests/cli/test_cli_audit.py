@@ -259,3 +259,18 @@ def test_summary_goes_to_stderr(cli: Cli, emu: Emulator) -> None:
     assert f"audited {len(emu.truth)} images in 1 region" in result.stderr
     assert "requests" in result.stderr
     assert "audited" not in result.stdout
+
+
+def test_progress_bar_is_off_when_stderr_is_not_a_terminal(cli: Cli) -> None:
+    result = cli("audit", "--all", "--endpoint-url", cli.endpoint_url, "--region", "us-east-1")
+
+    assert "auditing" not in result.stderr
+
+
+def test_progress_flag_forces_the_bar_onto_stderr(cli: Cli, emu: Emulator) -> None:
+    result = cli("audit", "--all", "--endpoint-url", cli.endpoint_url, "--region", "us-east-1",
+                 "--progress", "--format", "json")  # fmt: skip
+
+    assert "auditing" in result.stderr
+    assert f"{len(emu.truth)}/{len(emu.truth)}" in result.stderr
+    assert len(json.loads(result.stdout)) == len(emu.truth)

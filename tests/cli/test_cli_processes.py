@@ -1,0 +1,108 @@
+"""The CLI as users run it: separate processes, real signals, the demo and the emulator command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import run_imgperms
+
+from imgperms_async._cli import main
+from imgperms_async.emulator import Emulator
+
+
+def wait_for(condition: object, *, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_interrupted_jsonl_run_keeps_only_finished_images_and_exits_130(tmp_path: Path) -> None:
+    target = tmp_path / "report.jsonl"
+    with Emulator(images=200, seed=3, latency=0.2) as emu:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "imgperms_async", "audit", "--all", "--format", "jsonl",
+             "--output", str(target), "--concurrency", "4", "--region", "us-east-1",
+             "--endpoint-url", emu.endpoint_url],
+            env={**os.environ, "AWS_ACCESS_KEY_ID": emu.credentials.access_key,
+                 "AWS_SECRET_ACCESS_KEY": emu.credentials.secret_key},
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        wait_for(lambda: target.exists() and target.read_text().count("\n") >= 3)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=20)
+
+    assert process.returncode == 130
+    assert "interrupted:" in stderr
+    assert "Traceback" not in stderr
+    text = target.read_text()
+    assert text.endswith("\n")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert 3 <= len(records) < 200
+    for record in records:
+        assert record["error"] is None
+        assert tuple(record["shared_account_ids"]) == emu.truth[record["image_id"]]
+
+
+def test_emulator_command_announces_endpoint_and_credentials_then_serves(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imgperms_async", "emulator", "--images", "12", "--seed", "5"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    endpoint = process.stdout.readline().strip()
+    exports = dict(
+        process.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(4)
+    )
+    try:
+        audited = run_imgperms("audit", "--all", "--format", "json", env=exports)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+
+    assert endpoint.startswith("http://127.0.0.1:")
+    assert exports["AWS_ENDPOINT_URL_WORKSPACES"] == endpoint
+    assert audited.returncode == 0
+    assert len(json.loads(audited.stdout)) == 12
+    assert process.returncode == 0
+
+
+def test_emulator_command_rejects_an_impossible_fault_rate() -> None:
+    result = CliRunner().invoke(main, ["emulator", "--fault-rate", "2"])
+
+    assert result.exit_code == 2
+    assert "fault_rate must be between 0 and 1" in result.stderr
+
+
+def test_demo_needs_no_aws_configuration_and_exits_0_although_it_flags_some() -> None:
+    result = run_imgperms("demo", env={"HOME": "/nonexistent"})
+
+    assert result.returncode == 0, result.stderr
+    assert "FLAGGED" in result.stdout
+    assert "audited 300 images in 1 region" in result.stderr
+    assert "0 errors" in result.stderr
+
+
+def test_module_runs_like_the_imgperms_command() -> None:
+    result = run_imgperms("--help", env={})
+
+    assert result.returncode == 0
+    for command in ("audit", "demo", "emulator"):
+        assert command in result.stdout
+
+
+def test_importing_the_package_loads_neither_click_nor_rich() -> None:
+    code = "import sys, imgperms_async; print('click' in sys.modules, 'rich' in sys.modules)"
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.split() == ["False", "False"]
