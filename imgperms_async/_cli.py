@@ -43,7 +43,6 @@ from imgperms_async._report import (
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_USAGE,
     DocumentWriter,
     JsonLinesWriter,
     Record,
@@ -116,17 +115,21 @@ def _environment_secrets() -> list[str]:
 
 
 def _configure_logging(*, debug: bool, secrets: Iterable[str] = ()) -> None:
-    """One stderr handler for every logger, filtered, so even warnings pass the redaction."""
+    """One stderr handler for every logger, filtered, so even warnings pass the redaction;
+    removed when the command ends, so embedding the CLI leaves logging as it was."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets([*_environment_secrets(), *secrets]))
     root = logging.getLogger()
-    for previous in [
-        h for h in root.handlers if any(isinstance(f, RedactSecrets) for f in h.filters)
-    ]:
-        root.removeHandler(previous)
+    previous_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+
+    click.get_current_context().call_on_close(restore)
 
 
 # --- the audit itself ---------------------------------------------------------------------
@@ -222,7 +225,15 @@ class Audit:
         async with AsyncExitStack() as clients:
             for region in self._plan.regions:
                 self._clients.append(await clients.enter_async_context(self._plan.client(region)))
-            logger.debug("audit plan: %r", self._plan)
+            plan = self._plan
+            logger.debug(
+                "auditing %s in %s; endpoint %s; %d images at once; %r",
+                "every image" if plan.image_ids is None else f"{len(plan.image_ids)} image ids",
+                ", ".join(client.region_name for client in self._clients),
+                self._clients[0].endpoint_url,
+                plan.concurrency,
+                plan.config,
+            )
             try:
                 await asyncio.gather(*(self._audit_region(client) for client in self._clients))
             finally:
@@ -351,7 +362,10 @@ def _writer(output_format: Format, output: Path | None) -> RecordWriter:
     if output_format == "jsonl":
         if output is None:
             return JsonLinesWriter(sys.stdout, owned=False)
-        return JsonLinesWriter(output.open("a", encoding="utf-8"), owned=True)
+        try:
+            return JsonLinesWriter(output.open("a", encoding="utf-8"), owned=True)
+        except OSError as error:
+            raise click.UsageError(f"cannot write --output {output}: {error.strerror}") from None
     stdout_is_terminal = output is None and sys.stdout.isatty()
     width = Console(file=sys.stdout).width if stdout_is_terminal else 120
     renderers = {
@@ -402,24 +416,32 @@ def execute(plan: AuditPlan, writer: RecordWriter, *, progress: bool | None) -> 
     """Run the plan to its end, or to Ctrl-C; returns the audit and the exit code."""
     total = None if plan.image_ids is None else len(set(plan.image_ids)) * len(plan.regions)
     started = time.monotonic()
+    interrupted = False
     with ProgressView(_progress_console(progress), total=total) as view:
         audit = Audit(plan, writer, view)
         try:
             asyncio.run(audit.run())
         except KeyboardInterrupt:
-            writer.abandon()
-            view.__exit__(None, None, None)
-            kept = (
-                "the output keeps them, one line each"
-                if isinstance(writer, JsonLinesWriter)
-                else "nothing was written (only jsonl output is written as images finish)"
-            )
-            click.echo(f"interrupted: {audit.tally.finished} images finished; {kept}", err=True)
-            return audit, EXIT_INTERRUPTED
+            interrupted = True
         except BotoCoreError as error:
             writer.abandon()
             raise click.UsageError(_setup_error_message(error, plan)) from None
-    writer.finish()
+        except OSError as error:
+            writer.abandon()
+            raise click.UsageError(f"cannot write the output: {error}") from None
+    if interrupted:
+        writer.abandon()
+        kept = (
+            "the output keeps them, one line each"
+            if isinstance(writer, JsonLinesWriter)
+            else "nothing was written (only jsonl output is written as images finish)"
+        )
+        click.echo(f"interrupted: {audit.tally.finished} images finished; {kept}", err=True)
+        return audit, EXIT_INTERRUPTED
+    try:
+        writer.finish()
+    except OSError as error:
+        raise click.UsageError(f"cannot write the output: {error}") from None
     for line in _summary(audit, time.monotonic() - started, regions=len(plan.regions)):
         click.echo(line, err=True)
     return audit, audit.tally.exit_code
@@ -779,6 +801,6 @@ def demo(images: int, seed: int, rate: float, progress: bool | None, debug: bool
             stdout=sys.stdout.write,
         )
         audit_run, code = execute(plan, writer, progress=progress)
-    if code in (EXIT_INTERRUPTED, EXIT_USAGE):
+    if code == EXIT_INTERRUPTED:
         sys.exit(code)
     sys.exit(EXIT_INCOMPLETE if audit_run.tally.errors or audit_run.listing_errors else EXIT_OK)
