@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Cli, closed_port_url
+from cli_support import Cli, closed_port_url
 
 from imgperms_async.emulator import Emulator
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Cli
+from cli_support import Cli
 
 from imgperms_async import _report
 from imgperms_async.emulator import Emulator

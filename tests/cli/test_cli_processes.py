@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from cli_support import run_imgperms
 from click.testing import CliRunner
-from conftest import run_imgperms
 
 from imgperms_async._cli import main
 from imgperms_async.emulator import Emulator
