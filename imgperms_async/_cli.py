@@ -43,6 +43,7 @@ from imgperms_async._report import (
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     DocumentWriter,
     JsonLinesWriter,
     Record,
@@ -66,6 +67,17 @@ TABLE_ACCOUNTS_SHOWN: Final = 4
 
 DEMO_UNEXPECTED_ACCOUNTS: Final = 6
 """How many of the emulator's accounts the demo leaves out of its allowlist, to be flagged."""
+
+
+class SetupError(click.ClickException):
+    """A file, region, credential or output problem found before (or instead of) auditing:
+    one line on stderr and exit 2, without the usage text that would hide it."""
+
+    exit_code = EXIT_USAGE
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- secrets never reach the terminal ------------------------------------------------------
@@ -310,9 +322,10 @@ def render_table(
         or record["error"] is not None
         or (record["shared_account_ids"] and not flagged_only)
     ]
+    private = sum(1 for r in records if not r["shared_account_ids"] and r["error"] is None)
     caption = (
-        f"{len(records)} images: {tally.shared} shared, {tally.flagged} flagged, "
-        f"{tally.errors} errors, {len(records) - tally.shared - tally.errors} not shared"
+        f"{plural(len(records), 'image')}: {tally.shared} shared, {tally.flagged} flagged, "
+        f"{plural(tally.errors, 'error')}, {private} not shared"
     )
     if flagged_only:
         caption += " (only flagged images and errors are listed)"
@@ -365,7 +378,7 @@ def _writer(output_format: Format, output: Path | None) -> RecordWriter:
         try:
             return JsonLinesWriter(output.open("a", encoding="utf-8"), owned=True)
         except OSError as error:
-            raise click.UsageError(f"cannot write --output {output}: {error.strerror}") from None
+            raise SetupError(f"cannot write --output {output}: {error.strerror}") from None
     stdout_is_terminal = output is None and sys.stdout.isatty()
     width = Console(file=sys.stdout).width if stdout_is_terminal else 120
     renderers = {
@@ -383,8 +396,8 @@ def _summary(audit: Audit, elapsed_secs: float, *, regions: int) -> list[str]:
     throttles = sum(sum(s.throttles.values()) for s in audit.stats)
     rate = requests / elapsed_secs if elapsed_secs > 0 else 0.0
     lines = [
-        f"audited {tally.audited} images in {regions} region{'s' * (regions != 1)}: "
-        f"{tally.shared} shared, {tally.flagged} flagged, {tally.errors} errors",
+        f"audited {plural(tally.audited, 'image')} in {plural(regions, 'region')}: "
+        f"{tally.shared} shared, {tally.flagged} flagged, {plural(tally.errors, 'error')}",
         f"{requests} requests, {retries} retries, {throttles} throttles, "
         f"{rate:.1f} req/s, {elapsed_secs:.1f} s",
     ]
@@ -398,10 +411,11 @@ def _summary(audit: Audit, elapsed_secs: float, *, regions: int) -> list[str]:
         failed = [r for r in audit.image_errors if r["error"]["code"] == code]
         if code == "ParamValidationError":
             ids = ", ".join(sorted({r["image_id"] for r in failed}))
-            lines.append(f"error: {count} invalid image ids, not audited: {ids}")
+            lines.append(f"error: {plural(count, 'invalid image id')}, not audited: {ids}")
         else:
             lines.append(
-                f"error: {count} images could not be audited: {code}: {failed[0]['error']['message']}"
+                f"error: {plural(count, 'image')} could not be audited: "
+                f"{code}: {failed[0]['error']['message']}"
             )
     return lines
 
@@ -425,10 +439,10 @@ def execute(plan: AuditPlan, writer: RecordWriter, *, progress: bool | None) -> 
             interrupted = True
         except BotoCoreError as error:
             writer.abandon()
-            raise click.UsageError(_setup_error_message(error, plan)) from None
+            raise SetupError(_setup_error_message(error, plan)) from None
         except OSError as error:
             writer.abandon()
-            raise click.UsageError(f"cannot write the output: {error}") from None
+            raise SetupError(f"cannot write the output: {error}") from None
     if interrupted:
         writer.abandon()
         kept = (
@@ -436,12 +450,14 @@ def execute(plan: AuditPlan, writer: RecordWriter, *, progress: bool | None) -> 
             if isinstance(writer, JsonLinesWriter)
             else "nothing was written (only jsonl output is written as images finish)"
         )
-        click.echo(f"interrupted: {audit.tally.finished} images finished; {kept}", err=True)
+        click.echo(
+            f"interrupted: {plural(audit.tally.finished, 'image')} finished; {kept}", err=True
+        )
         return audit, EXIT_INTERRUPTED
     try:
         writer.finish()
     except OSError as error:
-        raise click.UsageError(f"cannot write the output: {error}") from None
+        raise SetupError(f"cannot write the output: {error}") from None
     for line in _summary(audit, time.monotonic() - started, regions=len(plan.regions)):
         click.echo(line, err=True)
     return audit, audit.tally.exit_code
@@ -464,7 +480,7 @@ def _read_text(stream: IO[str], name: str) -> str:
     try:
         return stream.read()
     except (OSError, UnicodeDecodeError) as error:
-        raise click.UsageError(f"cannot read {name}: {error}") from None
+        raise SetupError(f"cannot read {name}: {error}") from None
 
 
 def _allowlist(accounts: Sequence[str], allowlist_file: IO[str] | None) -> frozenset[str] | None:
@@ -476,7 +492,7 @@ def _allowlist(accounts: Sequence[str], allowlist_file: IO[str] | None) -> froze
             text = _read_text(allowlist_file, allowlist_file.name)
             allowed |= allowlist_from(text, source=allowlist_file.name)
     except InputError as error:
-        raise click.UsageError(str(error)) from None
+        raise SetupError(str(error)) from None
     return allowed
 
 
@@ -485,9 +501,7 @@ def _check_output(output: Path | None) -> None:
         return
     directory = output.parent
     if not directory.is_dir() or not os.access(directory, os.W_OK):
-        raise click.UsageError(
-            f"cannot write --output {output}: {directory} is not a writable directory"
-        )
+        raise SetupError(f"cannot write --output {output}: {directory} is not a writable directory")
 
 
 @main.command()

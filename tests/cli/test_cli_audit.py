@@ -77,7 +77,7 @@ def test_table_marks_flagged_accounts_and_ends_with_a_summary(cli: Cli, emu: Emu
     assert f"!{unexpected}" in result.stdout
     assert f"!{allowed}" not in result.stdout
     assert "FLAGGED" in result.stdout
-    assert "1 images: 1 shared, 1 flagged, 0 errors" in result.stdout
+    assert "1 image: 1 shared, 1 flagged, 0 errors" in result.stdout
 
 
 def test_account_outside_the_allowlist_is_flagged_with_exit_1(cli: Cli, emu: Emulator) -> None:
