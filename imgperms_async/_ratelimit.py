@@ -3,9 +3,14 @@
 The adaptive limiter is botocore's adaptive retry mode (``retries/adaptive.py``, ``throttling.py``,
 ``bucket.py``) on asyncio: it costs nothing until the service first throttles, then paces requests
 through a token bucket whose rate follows CUBIC congestion control (RFC 8312) from the measured
-sending rate: cut to 70 % of it on each throttle, regrow along a cubic curve that flattens near the
+sending rate: cut to 70 % of it on a throttle, regrow along a cubic curve that flattens near the
 rate that last failed, never more than twice what is actually being sent. One limiter is shared by
 every request of a client, because throttling is per account and region, not per call.
+
+Three departures from botocore, each measured against the emulator (a bulk audit went from 1.6x
+to about 1.0x the ideal time): the rate is cut once per round trip, not once per throttled
+response; the sending rate is measured over windows that start at the first response; and the
+bucket saves up a tenth of a second of tokens instead of a whole second, emptied on each cut.
 
 Waiters are served in FIFO order through an ``asyncio.Lock``, whose waiters queue in arrival order
 and which a newcomer never takes ahead of them: the waiter at the head sleeps until its token is
@@ -78,12 +83,12 @@ class _TokenBucket:
     def rate(self) -> float:
         return self._rate
 
-    def reconfigure(self, *, rate: float, capacity: float) -> None:
-        """Change the rate; tokens earned so far are credited at the old one."""
+    def reconfigure(self, *, rate: float, capacity: float, drain: bool = False) -> None:
+        """Change the rate; tokens earned so far are credited at the old one, unless drained."""
         self._refill()
         self._rate = rate
         self._capacity = capacity
-        self._tokens = min(self._tokens, capacity)
+        self._tokens = 0.0 if drain else min(self._tokens, capacity)
 
     async def take(self) -> None:
         async with self._lock:
@@ -163,46 +168,47 @@ class Cubic:
 
 
 class _SendRate:
-    """Requests per second actually sent, smoothed over half-second windows.
+    """Responses per second, smoothed over half-second windows, as botocore's ``RateClocker``.
 
-    As botocore's ``RateClocker``: each closed window moves the estimate 80 % of the way to that
-    window's rate. Two departures: the clock starts at the first response, not at construction,
-    so an idle spell before the first request does not read as a near-zero rate; and until the
-    first window closes (when botocore reports zero, so a throttle then would cut the rate to the
-    floor) the responses so far over at least one window's length stand in for the estimate.
+    Each closed window moves the estimate 80 % of the way to that window's rate (the responses
+    after its first, over its length). Where botocore aligns windows to the wall clock and starts
+    the estimate at zero, here a window starts at the first response and the first closed window
+    is taken as it is: an aligned window that closes a
+    few milliseconds after the first response, or an estimate that starts at zero, reads as a rate
+    far below the real one, and CUBIC then needs many seconds to climb back. Before the first
+    window closes, the responses so far over the time since the first one (at least
+    ``_MIN_SPAN_SECS``) stand in. Erring high is the cheaper mistake: the once-per-round-trip cuts
+    correct an estimate that is too high within a few round trips.
     """
 
     _WINDOW_SECS: Final = 0.5
+    _MIN_SPAN_SECS: Final = 0.1
     _SMOOTHING: Final = 0.8
 
-    __slots__ = ("_count", "_first", "_measured", "_time", "_window_start")
+    __slots__ = ("_count", "_measured", "_time", "_window_start")
 
     def __init__(self, *, time: Clock) -> None:
         self._time = time
-        self._first: float | None = None
-        self._window_start = 0.0
+        self._window_start: float | None = None
         self._count = 0
         self._measured: float | None = None
 
     def record(self) -> float:
         now = self._time()
-        if self._first is None:
-            self._first = now
-            self._window_start = self._window_of(now)
+        if self._window_start is None:
+            self._window_start = now
+            return 1 / self._MIN_SPAN_SECS
         self._count += 1
-        window = self._window_of(now)
-        if window > self._window_start:
-            current = self._count / (window - self._window_start)
-            previous = self._measured if self._measured is not None else 0.0
+        elapsed = now - self._window_start
+        if elapsed >= self._WINDOW_SECS:
+            current = self._count / elapsed
+            previous = current if self._measured is None else self._measured
             self._measured = current * self._SMOOTHING + previous * (1 - self._SMOOTHING)
             self._count = 0
-            self._window_start = window
+            self._window_start = now
         if self._measured is not None:
             return self._measured
-        return self._count / max(now - self._first, self._WINDOW_SECS)
-
-    def _window_of(self, now: float) -> float:
-        return math.floor(now / self._WINDOW_SECS) * self._WINDOW_SECS
+        return (self._count + 1) / max(elapsed, self._MIN_SPAN_SECS)
 
 
 class AdaptiveRateLimiter:
@@ -210,6 +216,9 @@ class AdaptiveRateLimiter:
 
     _MIN_RATE_PER_SEC: Final = 0.5
     _MAX_GROWTH: Final = 2.0
+    _BURST_SECS: Final = 0.1
+    """Tokens saved up for at most this long: botocore allows a whole second's worth, and a burst
+    that large after a pause is exactly what a server with a small burst allowance throttles."""
 
     __slots__ = ("_bucket", "_cubic", "_enabled", "_last_cut_at", "_send_rate", "_time")
 
@@ -254,4 +263,6 @@ class AdaptiveRateLimiter:
         else:
             new_rate = self._cubic.rate_after_success(now)
         rate = max(min(new_rate, self._MAX_GROWTH * measured), self._MIN_RATE_PER_SEC)
-        self._bucket.reconfigure(rate=rate, capacity=max(rate, 1.0))
+        self._bucket.reconfigure(
+            rate=rate, capacity=max(rate * self._BURST_SECS, 1.0), drain=throttled
+        )

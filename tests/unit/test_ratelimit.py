@@ -233,9 +233,8 @@ async def test_first_throttle_paces_at_seventy_percent_of_the_measured_sending_r
     clock = VirtualTime()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
-    # Ten responses a second; four half-second windows have closed, each moving the smoothed
-    # estimate 80 % of the way from 0 towards 10: 10 * (1 - 0.2**4) = 9.984.
-    measured = 10 * (1 - 0.2**4)
+    # Ten responses a second: every closed half-second window measured 10, so the estimate is 10.
+    measured = 10.0
 
     clock.now = 2.1
     limiter.on_response(throttled=True, sent_at=clock.now)
@@ -248,7 +247,7 @@ async def test_adaptive_rate_recovers_along_the_cubic_curve_after_a_throttle() -
     clock = VirtualTime()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
-    w_max = 10 * (1 - 0.2**4)
+    w_max = 10.0
     clock.now = 2.1
     limiter.on_response(throttled=True, sent_at=clock.now)
     k = (w_max * 0.3 / 0.4) ** (1 / 3)  # ~1.956 s to climb back to w_max
@@ -326,8 +325,19 @@ async def test_a_throttle_before_the_first_measurement_window_closes_uses_the_ra
     clock.now = 0.2
     limiter.on_response(throttled=True, sent_at=clock.now)
 
-    # 20 responses since t=0.01, counted over at least one half-second window: 40 a second.
-    assert limiter.rate_per_sec == pytest.approx(0.7 * 20 / 0.5)
+    # 20 responses in the 0.19 s since the first: about 105 a second.
+    assert limiter.rate_per_sec == pytest.approx(0.7 * 20 / 0.19)
+
+
+async def test_a_throttle_on_the_very_first_responses_assumes_a_short_span() -> None:
+    clock = VirtualTime(start=0.01)
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    limiter.on_response(throttled=False, sent_at=0.0)
+    clock.now = 0.011
+    limiter.on_response(throttled=True, sent_at=0.0)
+
+    # Two responses a millisecond apart are read over 0.1 s, not as 2 000 a second.
+    assert limiter.rate_per_sec == pytest.approx(0.7 * 2 / 0.1)
 
 
 async def test_once_throttled_the_adaptive_limiter_paces_requests() -> None:
@@ -336,7 +346,7 @@ async def test_once_throttled_the_adaptive_limiter_paces_requests() -> None:
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
     limiter.on_response(throttled=True, sent_at=clock.now)
-    rate = limiter.rate_per_sec  # ~7 a second, with a bucket of ~7 tokens
+    rate = limiter.rate_per_sec  # 7 a second
     log: list[str] = []
     tasks = [acquire_in_background(limiter, log, str(i)) for i in range(40)]
 
@@ -344,8 +354,28 @@ async def test_once_throttled_the_adaptive_limiter_paces_requests() -> None:
     burst = len(log)
     await clock.advance(2.0)
 
-    assert burst <= rate
-    assert len(log) - burst == pytest.approx(2 * rate, abs=1)
+    assert burst == 0, "a throttle drops the tokens saved up at the old rate"
+    assert len(log) == pytest.approx(2 * rate, abs=1)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_after_a_pause_at_most_a_tenth_of_a_second_of_requests_go_at_once() -> None:
+    clock = VirtualTime()
+    limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
+    for tick in range(1, 201):  # 100 responses a second for two seconds
+        clock.now = tick / 100
+        limiter.on_response(throttled=False, sent_at=clock.now)
+    clock.now = 2.001
+    limiter.on_response(throttled=True, sent_at=clock.now)  # paced at 70 a second from here
+    clock.now = 12.0  # a long pause
+    log: list[str] = []
+    tasks = [acquire_in_background(limiter, log, str(i)) for i in range(40)]
+
+    await clock.advance(0.0)
+
+    assert len(log) == pytest.approx(0.1 * limiter.rate_per_sec, abs=1)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
