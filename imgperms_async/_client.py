@@ -13,14 +13,13 @@ from collections.abc import AsyncGenerator, AsyncIterable, Coroutine, Iterable
 from contextlib import aclosing
 from functools import partial
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from imgperms_async._clock import SkewClock
 from imgperms_async._config import DEFAULT_MAX_ATTEMPTS, ClientConfig
 from imgperms_async._credentials import CredentialSource
 from imgperms_async._exceptions import ClientClosedError, ExceptionsNamespace
 from imgperms_async._fanout import FanOut, fetch_image
-from imgperms_async._model import ModeledOperation
 from imgperms_async._paginate import paginate
 from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, Operation
 from imgperms_async._ratelimit import (
@@ -36,6 +35,9 @@ from imgperms_async._stats import Stats, StatsSnapshot
 from imgperms_async._transport import AiohttpTransport, TransportConfig
 from imgperms_async._validation import validate_image_permissions_params, validate_page_size
 from imgperms_async._version import __version__
+
+if TYPE_CHECKING:
+    from imgperms_async._model import ModeledOperation
 
 USER_AGENT = f"imgperms-async/{__version__}"
 
@@ -88,6 +90,14 @@ def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
     if (config.retry_mode or settings.retry_mode or "adaptive") == "adaptive":
         return AdaptiveRateLimiter()
     return NoRateLimiter()
+
+
+def _images_operation() -> ModeledOperation:
+    """Loaded on first use, in a thread: botocore's model, loader and validator cost start-up
+    time that a client auditing permissions never needs."""
+    from imgperms_async._model import ModeledOperation
+
+    return ModeledOperation("DescribeWorkspaceImages")
 
 
 class ImagePermissionsClient:
@@ -182,9 +192,7 @@ class ImagePermissionsClient:
         """One page of DescribeWorkspaceImages, as boto3 returns it (``Created`` as a datetime)."""
         opened = self._opened()
         if opened.images_operation is None:
-            opened.images_operation = await asyncio.to_thread(
-                ModeledOperation, "DescribeWorkspaceImages"
-            )
+            opened.images_operation = await asyncio.to_thread(_images_operation)
         opened.images_operation.validate(params)
         return await self._call(opened.images_operation.operation, params)
 

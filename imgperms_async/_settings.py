@@ -86,6 +86,12 @@ def _endpoint_url(
             client_name=SERVICE_CLIENT_NAME,
             environ=environ,
         ).provide()
+    use_fips = bool(session.get_config_variable("use_fips_endpoint"))
+    use_dualstack = bool(session.get_config_variable("use_dualstack_endpoint"))
+    if endpoint_url and not use_fips and not use_dualstack:
+        # What the ruleset answers for a custom endpoint, without loading it (a start-up cost).
+        _check_endpoint_url(endpoint_url)
+        return endpoint_url
     loader = Loader()
     provider = EndpointProvider(
         loader.load_service_model(SERVICE_CLIENT_NAME, "endpoint-rule-set-1"),
@@ -93,12 +99,21 @@ def _endpoint_url(
     )
     parameters: dict[str, Any] = {
         "Region": region,
-        "UseFIPS": bool(session.get_config_variable("use_fips_endpoint")),
-        "UseDualStack": bool(session.get_config_variable("use_dualstack_endpoint")),
+        "UseFIPS": use_fips,
+        "UseDualStack": use_dualstack,
     }
     if endpoint_url:
         parameters["Endpoint"] = endpoint_url
     return str(provider.resolve_endpoint(**parameters).url)
+
+
+def _check_endpoint_url(endpoint_url: str) -> None:
+    """botocore's own check for a custom endpoint: a URL with a scheme and a host."""
+    from botocore.exceptions import InvalidEndpointConfigurationError
+    from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+    if not (is_valid_endpoint_url(endpoint_url) or is_valid_ipv6_endpoint_url(endpoint_url)):
+        raise InvalidEndpointConfigurationError(msg=f"Invalid endpoint: {endpoint_url}")
 
 
 def _credentials(
