@@ -66,7 +66,7 @@ class _Open:
                 user_agent=USER_AGENT,
             ),
             sign=RequestSigner(
-                region_name=settings.region_name, credentials=self.credentials, now=self.clock.now
+                region_name=settings.region_name, credentials=self.credentials, now=self.clock.time
             ),
         )
         self.protocol = JsonProtocol(

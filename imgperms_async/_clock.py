@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
@@ -25,9 +24,6 @@ class SkewClock:
     def time(self) -> float:
         """Seconds since the epoch as the server sees them."""
         return self._time() + self.skew_secs
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), UTC)
 
     def observe(self, date_header: str | None, *, sent_at: float, received_at: float) -> None:
         """Update the skew: server time minus the midpoint of the exchange, in local time.

@@ -1,30 +1,34 @@
 """SigV4 for WorkSpaces with botocore's signer, done at the moment a request goes on the wire.
 
 botocore's ``SigV4Auth`` builds the canonical request, the string to sign and the credential scope.
-Around it, what can be built once is: the signed-header list is fixed by the headers this client
-sends, the request object is a slotted stand-in for ``AWSRequest``, and the derived signing key is
-kept per (secret, day, region) instead of four HMACs per request. The timestamp comes from the
+Around it, what can be built once is: the host is derived from the endpoint URL once, by botocore;
+the headers to sign are a plain dict rather than an ``email.message``-based ``HTTPHeaders``; the
+signed-header list is fixed by the headers this client sends; the request object is a slotted
+stand-in for ``AWSRequest``; the timestamp string is made once a second; and the derived signing
+key is kept per (secret, day, region) instead of four HMACs per request. The time comes from the
 skew-corrected clock rather than botocore's, so a client with a wrong clock can still be accepted.
 """
 
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
+from botocore.auth import SIGNED_HEADERS_BLACKLIST, SigV4Auth
 
 from imgperms_async._credentials import Credentials, CredentialSource
 from imgperms_async._transport import HttpRequest
 
 if TYPE_CHECKING:
     from botocore.awsrequest import AWSRequest
+    from botocore.compat import HTTPHeaders
     from botocore.credentials import ReadOnlyCredentials
 
 SERVICE: Final = "workspaces"
+_UNSIGNED: Final = frozenset(SIGNED_HEADERS_BLACKLIST)
 
 
 class _SigningRequest:
@@ -41,8 +45,15 @@ class _SigningRequest:
         self.context: dict[str, Any] = {"timestamp": timestamp}
 
 
+class _HeadersToSign(dict[str, str]):
+    """What botocore reads from ``HTTPHeaders`` while signing: this client sends each name once."""
+
+    def get_all(self, name: str) -> list[str]:
+        return [self[name]]
+
+
 class _CachedKeySigV4Auth(SigV4Auth):
-    """botocore's SigV4 with the day's derived key reused: only the final HMAC is per request."""
+    """botocore's SigV4 with the day's derived key reused and the host looked up once per URL."""
 
     def __init__(self, credentials: Credentials, region_name: str) -> None:
         # Our Credentials has the same three attributes as botocore's and hides the secret in reprs.
@@ -51,6 +62,20 @@ class _CachedKeySigV4Auth(SigV4Auth):
         self.region_name = region_name
         self._key_day = ""
         self._key = b""
+        self._hosts: dict[str, str] = {}
+
+    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+        url = cast(str, request.url)
+        host = self._hosts.get(url)
+        if host is None:
+            host = self._hosts[url] = super().headers_to_sign(request)["host"]
+        headers = _HeadersToSign(
+            (name.lower(), value)
+            for name, value in request.headers.items()
+            if name.lower() not in _UNSIGNED
+        )
+        headers.setdefault("host", host)
+        return cast("HTTPHeaders", headers)
 
     def signature(self, string_to_sign: str, request: AWSRequest) -> str:
         day: str = request.context["timestamp"][0:8]
@@ -76,20 +101,22 @@ class RequestSigner:
         *,
         region_name: str,
         credentials: CredentialSource,
-        now: Callable[[], datetime],
+        now: Callable[[], float],
     ) -> None:
         self._region_name = region_name
         self._credentials = credentials
         self._now = now
         self._auth: _CachedKeySigV4Auth | None = None
         self._signed_header_lists: dict[frozenset[str], str] = {}
+        self._second = -1
+        self._timestamp = ""
 
     async def __call__(self, request: HttpRequest) -> Mapping[str, str]:
         credentials = await self._credentials.get()
         auth = self._auth
         if auth is None or auth.source is not credentials:
             auth = self._auth = _CachedKeySigV4Auth(credentials, self._region_name)
-        timestamp = self._now().strftime(SIGV4_TIMESTAMP)
+        timestamp = self._amz_date()
         headers = dict(request.headers)
         headers["X-Amz-Date"] = timestamp
         if credentials.token:
@@ -106,6 +133,14 @@ class RequestSigner:
             f"Signature={auth.signature(string_to_sign, signing_request)}"
         )
         return headers
+
+    def _amz_date(self) -> str:
+        """``X-Amz-Date`` has one-second resolution, so the string is formatted once a second."""
+        second = int(self._now())
+        if second != self._second:
+            self._timestamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+            self._second = second
+        return self._timestamp
 
     def _signed_header_list(self, auth: SigV4Auth, signing_request: AWSRequest) -> str:
         """The same few header names every time, so botocore's list is built once per set."""

@@ -46,7 +46,3 @@ def test_a_repeated_date_header_is_not_parsed_again() -> None:
     clock.observe(date, sent_at=NOON, received_at=NOON)
     clock.observe(date, sent_at=NOON + 250, received_at=NOON + 250)
     assert clock.skew_secs == 300
-
-
-def test_now_is_timezone_aware_utc() -> None:
-    assert clock_at(NOON).now().utcoffset() is not None

@@ -1,0 +1,69 @@
+"""The signer's shortcuts change nothing: its headers are exactly what botocore's SigV4Auth makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotocoreCredentials
+
+from imgperms_async._credentials import CredentialSource
+from imgperms_async._signing import RequestSigner
+from imgperms_async._transport import HttpRequest
+
+MOMENT = dt.datetime(2026, 11, 29, 1, 2, 3, tzinfo=dt.UTC)
+URL = "https://workspaces.us-east-1.amazonaws.com/"
+HEADERS = {
+    "Content-Type": "application/x-amz-json-1.1",
+    "X-Amz-Target": "WorkspacesService.DescribeWorkspaceImagePermissions",
+}
+BODY = b'{"ImageId":"wsi-abc123def"}'
+
+
+def botocore_headers(
+    monkeypatch: pytest.MonkeyPatch, token: str | None, *, at: dt.datetime = MOMENT
+) -> dict[str, str]:
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: at.replace(tzinfo=None))
+    request = AWSRequest(method="POST", url=URL, data=BODY, headers=dict(HEADERS))
+    SigV4Auth(
+        BotocoreCredentials("AKIDSIGN", "sign-secret", token), "workspaces", "us-east-1"
+    ).add_auth(request)
+    return dict(request.headers.items())
+
+
+async def our_headers(token: str | None, *, at: float = MOMENT.timestamp()) -> dict[str, str]:
+    signer = RequestSigner(
+        region_name="us-east-1",
+        credentials=CredentialSource.from_keys("AKIDSIGN", "sign-secret", token),
+        now=lambda: at,
+    )
+    return dict(await signer(HttpRequest(URL, HEADERS, BODY)))
+
+
+@pytest.mark.parametrize("token", [None, "session-token"])
+async def test_headers_equal_botocores_add_auth_at_the_same_moment(
+    monkeypatch: pytest.MonkeyPatch, token: str | None
+) -> None:
+    assert await our_headers(token) == botocore_headers(monkeypatch, token)
+
+
+async def test_the_timestamp_follows_the_clock_across_seconds() -> None:
+    first = await our_headers(None, at=MOMENT.timestamp())
+    later = await our_headers(None, at=MOMENT.timestamp() + 1.5)
+    assert first["X-Amz-Date"] == "20261129T010203Z"
+    assert later["X-Amz-Date"] == "20261129T010204Z"
+    assert first["Authorization"] != later["Authorization"]
+
+
+async def test_a_new_day_derives_a_new_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = RequestSigner(
+        region_name="us-east-1",
+        credentials=CredentialSource.from_keys("AKIDSIGN", "sign-secret", None),
+        now=iter([MOMENT.timestamp(), MOMENT.timestamp() + 86_400]).__next__,
+    )
+    today = await signer(HttpRequest(URL, HEADERS, BODY))
+    tomorrow = await signer(HttpRequest(URL, HEADERS, BODY))
+    assert today == botocore_headers(monkeypatch, None)
+    assert tomorrow == botocore_headers(monkeypatch, None, at=MOMENT + dt.timedelta(days=1))
