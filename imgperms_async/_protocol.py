@@ -137,21 +137,28 @@ def shape_image_permissions(response: HttpResponse, decoded: Any) -> dict[str, A
     if permissions is not None:
         if not isinstance(permissions, list):
             raise _malformed(response, "ImagePermissions is not a list")
-        shaped: list[dict[str, str]] = []
-        for entry in permissions:
-            if not isinstance(entry, dict):
-                raise _malformed(response, "an ImagePermissions entry is not an object")
-            account = entry.get("SharedAccountId")
-            shaped.append(
-                {}
-                if account is None
-                else {"SharedAccountId": _expect_str(response, "SharedAccountId", account)}
-            )
-        result["ImagePermissions"] = shaped
+        result["ImagePermissions"] = (
+            permissions  # freshly decoded and already in boto3's shape: no copy needed
+            if all(_is_plain_permission(entry) for entry in permissions)
+            else [_shape_permission(response, entry) for entry in permissions]
+        )
     token = decoded.get("NextToken")
     if token is not None:
         result["NextToken"] = _expect_str(response, "NextToken", token)
     return result
+
+
+def _is_plain_permission(entry: object) -> bool:
+    return type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
+
+
+def _shape_permission(response: HttpResponse, entry: object) -> dict[str, str]:
+    if not isinstance(entry, dict):
+        raise _malformed(response, "an ImagePermissions entry is not an object")
+    account = entry.get("SharedAccountId")
+    if account is None:
+        return {}
+    return {"SharedAccountId": _expect_str(response, "SharedAccountId", account)}
 
 
 def _expect_str(response: HttpResponse, name: str, value: object) -> str:

@@ -227,3 +227,9 @@ def test_error_metadata_carries_request_id_and_headers() -> None:
 async def test_error_status_raises_from_call() -> None:
     with pytest.raises(ResourceNotFoundException):
         await call(answer(400, {"__type": "ResourceNotFoundException", "message": "gone"}))
+
+
+async def test_unknown_members_of_a_permission_are_dropped() -> None:
+    body = {"ImagePermissions": [{"SharedAccountId": "111122223333", "Extra": 1}, {}]}
+    result = await call(answer(200, body))
+    assert result["ImagePermissions"] == [{"SharedAccountId": "111122223333"}, {}]
