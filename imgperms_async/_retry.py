@@ -30,7 +30,6 @@ from imgperms_async._stats import Stats
 
 __all__ = [
     "CLOCK_SKEW_ERROR_CODES",
-    "DEFAULT_MAX_ATTEMPTS",
     "THROTTLING_ERROR_CODES",
     "TRANSIENT_ERROR_CODES",
     "TRANSIENT_STATUS_CODES",
@@ -65,7 +64,6 @@ TRANSIENT_STATUS_CODES: Final = frozenset({500, 502, 503, 504})
 CLOCK_SKEW_ERROR_CODES: Final = frozenset(
     {"RequestTimeTooSkewed", "SignatureDoesNotMatch", "AuthFailure", "InvalidSignatureException"}
 )
-DEFAULT_MAX_ATTEMPTS: Final = 3
 _THROTTLING_STATUS: Final = 429
 # SigV4 signatures stay valid for five minutes; past four, a skewed clock is the likely cause.
 _MAX_CLOCK_SKEW_SECS: Final = 240.0
@@ -168,7 +166,7 @@ class Retrier:
     def __init__(
         self,
         *,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_attempts: int,
         base_delay_secs: float = 1.0,
         max_backoff_secs: float = 20.0,
         quota: RetryQuota | None = None,

@@ -330,11 +330,11 @@ async def test_gives_up_after_max_attempts_with_botocores_message() -> None:
     assert caught.value.operation_name == OPERATION
 
 
-async def test_default_is_three_attempts_in_all() -> None:
+async def test_max_attempts_counts_the_first_attempt() -> None:
     attempt = Script(unavailable())
 
     with pytest.raises(ClientError):
-        await Retrier(sleep=RecordingSleep()).call(attempt)
+        await Retrier(max_attempts=3, sleep=RecordingSleep()).call(attempt)
 
     assert attempt.calls == 3
 
@@ -532,7 +532,7 @@ async def test_cancellation_during_backoff_stops_the_retries() -> None:
     async def cancelled_sleep(secs: float) -> None:
         raise asyncio.CancelledError
 
-    shared = Retrier(sleep=cancelled_sleep, random=lambda: 0.5)
+    shared = Retrier(max_attempts=3, sleep=cancelled_sleep, random=lambda: 0.5)
     with pytest.raises(asyncio.CancelledError):
         await shared.call(attempt)
 
