@@ -48,6 +48,26 @@ def resolve_settings(
     environ: Mapping[str, str] = os.environ,
 ) -> Settings:
     """Resolve everything a client needs before its first request; raises botocore's errors."""
+    if (
+        region_name
+        and endpoint_url
+        and aws_access_key_id
+        and aws_secret_access_key
+        and not profile_name
+        and _nothing_configured(environ)
+    ):
+        # Everything is given and botocore would find nothing more: skip importing its session.
+        _check_endpoint_url(endpoint_url)
+        return Settings(
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            credentials=ExplicitCredentials(
+                aws_access_key_id, aws_secret_access_key, aws_session_token
+            ),
+            ca_bundle=None,
+            max_attempts=None,
+            retry_mode=None,
+        )
     from botocore.session import Session
 
     session = Session(profile=profile_name)
@@ -64,6 +84,30 @@ def resolve_settings(
         max_attempts=session.get_config_variable("max_attempts"),
         retry_mode=_retry_mode(session, environ),
     )
+
+
+_CONSULTED: Final = (
+    "profile",
+    "ca_bundle",
+    "max_attempts",
+    "retry_mode",
+    "use_fips_endpoint",
+    "use_dualstack_endpoint",
+)
+"""The settings a client reads besides those passed in: if none is set, a session adds nothing."""
+
+
+def _nothing_configured(environ: Mapping[str, str]) -> bool:
+    """No environment variable for the consulted settings, and no config file to read them from."""
+    from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES as variables
+
+    for name in _CONSULTED:
+        env_names = variables[name][1]
+        for env_name in [env_names] if isinstance(env_names, str) else env_names:
+            if environ.get(env_name):
+                return False
+    config_file = environ.get("AWS_CONFIG_FILE") or variables["config_file"][2]
+    return not os.path.exists(os.path.expanduser(config_file))
 
 
 def _endpoint_url(

@@ -183,3 +183,36 @@ def test_unset_retry_mode_is_left_to_the_client() -> None:
 def test_ca_bundle_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/ssl/custom.pem")
     assert resolve(region_name="us-east-1", **KEYS).ca_bundle == "/etc/ssl/custom.pem"
+
+
+def test_everything_explicit_and_nothing_configured_needs_no_botocore_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_session(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a botocore session was created")
+
+    monkeypatch.setattr("botocore.session.Session", no_session)
+    settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+    assert (settings.region_name, settings.endpoint_url) == ("us-east-1", "http://127.0.0.1:2")
+    assert (settings.max_attempts, settings.retry_mode, settings.ca_bundle) == (None, None, None)
+
+
+def test_a_config_file_is_read_even_when_everything_else_is_explicit(tmp_path: Path) -> None:
+    write_config(tmp_path, "[default]\nmax_attempts = 9\n")
+    settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+    assert settings.max_attempts == 9
+
+
+def test_an_environment_setting_is_read_even_when_everything_else_is_explicit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+    assert settings.retry_mode == "standard"
+
+
+def test_an_invalid_custom_endpoint_is_rejected() -> None:
+    from botocore.exceptions import InvalidEndpointConfigurationError
+
+    with pytest.raises(InvalidEndpointConfigurationError):
+        resolve(region_name="us-east-1", endpoint_url="not a url", **KEYS)
