@@ -54,9 +54,10 @@ def resolve_settings(
         and aws_access_key_id
         and aws_secret_access_key
         and not profile_name
-        and _nothing_configured(environ)
+        and (environment := _environment_only(environ)) is not None
     ):
-        # Everything is given and botocore would find nothing more: skip importing its session.
+        # Everything is given and botocore would read the rest from the environment alone:
+        # skip importing its session, a start-up cost the first request would pay.
         _check_endpoint_url(endpoint_url)
         return Settings(
             region_name=region_name,
@@ -64,9 +65,9 @@ def resolve_settings(
             credentials=ExplicitCredentials(
                 aws_access_key_id, aws_secret_access_key, aws_session_token
             ),
-            ca_bundle=None,
-            max_attempts=None,
-            retry_mode=None,
+            ca_bundle=environment.get("ca_bundle"),
+            max_attempts=environment.get("max_attempts"),
+            retry_mode=_chosen_retry_mode(environment.get("retry_mode")),
         )
     from botocore.session import Session
 
@@ -87,27 +88,34 @@ def resolve_settings(
 
 
 _CONSULTED: Final = (
-    "profile",
     "ca_bundle",
     "max_attempts",
     "retry_mode",
     "use_fips_endpoint",
     "use_dualstack_endpoint",
 )
-"""The settings a client reads besides those passed in: if none is set, a session adds nothing."""
+"""The settings a client reads besides those passed in."""
 
 
-def _nothing_configured(environ: Mapping[str, str]) -> bool:
-    """No environment variable for the consulted settings, and no config file to read them from."""
+def _environment_only(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """The consulted settings as botocore would resolve them when no profile is chosen and no
+    config file exists: from their environment variables alone, converted by botocore's own table.
+    ``None`` when botocore would have more to read; FIPS or dual-stack also need the ruleset."""
     from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES as variables
 
-    for name in _CONSULTED:
-        env_names = variables[name][1]
-        for env_name in [env_names] if isinstance(env_names, str) else env_names:
-            if environ.get(env_name):
-                return False
+    if any(environ.get(name) for name in variables["profile"][1]):
+        return None
     config_file = environ.get("AWS_CONFIG_FILE") or variables["config_file"][2]
-    return not os.path.exists(os.path.expanduser(config_file))
+    if os.path.exists(os.path.expanduser(config_file)):
+        return None
+    found: dict[str, Any] = {}
+    for name in _CONSULTED:
+        _, env_name, _, convert = variables[name]
+        if raw := environ.get(env_name):
+            found[name] = convert(raw) if convert else raw
+    if found.get("use_fips_endpoint") or found.get("use_dualstack_endpoint"):
+        return None
+    return found
 
 
 def _endpoint_url(
@@ -175,8 +183,13 @@ def _credentials(
 
 
 def _retry_mode(session: Any, environ: Mapping[str, str]) -> RetryMode | None:
+    return _chosen_retry_mode(
+        environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode")
+    )
+
+
+def _chosen_retry_mode(chosen: str | None) -> RetryMode | None:
     """Only a mode the user chose; botocore's own default ('legacy') means 'not chosen' here."""
-    chosen = environ.get("AWS_RETRY_MODE") or session.get_scoped_config().get("retry_mode")
     if chosen == "adaptive":
         return "adaptive"
     if chosen in ("standard", "legacy"):

@@ -203,12 +203,35 @@ def test_a_config_file_is_read_even_when_everything_else_is_explicit(tmp_path: P
     assert settings.max_attempts == 9
 
 
-def test_an_environment_setting_is_read_even_when_everything_else_is_explicit(
+@pytest.mark.parametrize("create_session", [True, False])
+def test_environment_settings_are_read_with_or_without_a_session(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, create_session: bool
+) -> None:
+    if create_session:
+        write_config(tmp_path, "[default]\n")
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "8")
+    monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/ssl/custom.pem")
+    settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+    assert (settings.retry_mode, settings.max_attempts, settings.ca_bundle) == (
+        "standard",
+        8,
+        "/etc/ssl/custom.pem",
+    )
+
+
+def test_a_profile_from_the_environment_is_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "missing")
+    with pytest.raises(ProfileNotFound):
+        resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+
+
+def test_fips_from_the_environment_still_refuses_a_custom_endpoint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
-    settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
-    assert settings.retry_mode == "standard"
+    monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
+    with pytest.raises(EndpointResolutionError):
+        resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
 
 
 def test_an_invalid_custom_endpoint_is_rejected() -> None:
