@@ -98,15 +98,15 @@ _CONSULTED: Final = (
 
 
 def _environment_only(environ: Mapping[str, str]) -> dict[str, Any] | None:
-    """The consulted settings as botocore would resolve them when no profile is chosen and no
-    config file exists: from their environment variables alone, converted by botocore's own table.
+    """The consulted settings as botocore would resolve them when no profile is chosen and the
+    config file is absent or empty: from their environment variables alone, converted by botocore's own table.
     ``None`` when botocore would have more to read; FIPS or dual-stack also need the ruleset."""
     from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES as variables
 
     if any(environ.get(name) for name in variables["profile"][1]):
         return None
-    config_file = environ.get("AWS_CONFIG_FILE") or variables["config_file"][2]
-    if os.path.exists(os.path.expanduser(config_file)):
+    config_file = os.path.expanduser(environ.get("AWS_CONFIG_FILE") or variables["config_file"][2])
+    if os.path.exists(config_file) and os.path.getsize(config_file) > 0:
         return None
     found: dict[str, Any] = {}
     for name in _CONSULTED:

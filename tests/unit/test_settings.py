@@ -239,3 +239,16 @@ def test_an_invalid_custom_endpoint_is_rejected() -> None:
 
     with pytest.raises(InvalidEndpointConfigurationError):
         resolve(region_name="us-east-1", endpoint_url="not a url", **KEYS)
+
+
+def test_an_empty_config_file_needs_no_botocore_session(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    write_config(tmp_path, "")
+
+    def no_session(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a botocore session was created")
+
+    monkeypatch.setattr("botocore.session.Session", no_session)
+    settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+    assert settings.endpoint_url == "http://127.0.0.1:2"
