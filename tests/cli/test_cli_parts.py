@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from imgperms_async import ImagePermissionsResult, ParamValidationError, ResourceNotFoundException
-from imgperms_async._cli import RedactSecrets, demo_allowlist
+from imgperms_async._cli import RedactSecrets, demo_allowlist, run_event_loop
 from imgperms_async._inputs import InputError, allowlist_from, image_ids_from
 from imgperms_async._report import Tally, build_record, error_fields, render_csv
 
@@ -162,3 +165,24 @@ def test_demo_allowlist_leaves_out_a_few_accounts_chosen_by_the_seed() -> None:
 
     assert 0 < 20 - len(allowed) < 20
     assert allowed == demo_allowlist(truth, seed=1)
+
+
+def loop_module(seen: list[str]) -> Coroutine[Any, Any, None]:
+    async def record() -> None:
+        seen.append(type(asyncio.get_running_loop()).__module__.split(".")[0])
+
+    return record()
+
+
+def test_the_cli_runs_on_uvloop_when_it_is_installed() -> None:
+    pytest.importorskip("uvloop")
+    seen: list[str] = []
+    run_event_loop(loop_module(seen))
+    assert seen == ["uvloop"]
+
+
+def test_the_cli_runs_on_asyncio_without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    seen: list[str] = []
+    run_event_loop(loop_module(seen))
+    assert seen == ["asyncio"]
