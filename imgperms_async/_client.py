@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from imgperms_async._clock import SkewClock
 from imgperms_async._config import DEFAULT_MAX_ATTEMPTS, ClientConfig
-from imgperms_async._credentials import CredentialSource
+from imgperms_async._credentials import Credentials, CredentialSource
 from imgperms_async._exceptions import ClientClosedError, ExceptionsNamespace
 from imgperms_async._fanout import FanOut, fetch_image
 from imgperms_async._paginate import paginate
@@ -29,7 +29,7 @@ from imgperms_async._ratelimit import (
     RateLimiter,
 )
 from imgperms_async._retry import Retrier, RetryQuota
-from imgperms_async._settings import ExplicitCredentials, Settings, resolve_settings
+from imgperms_async._settings import Settings, resolve_settings
 from imgperms_async._signing import RequestSigner
 from imgperms_async._stats import Stats, StatsSnapshot
 from imgperms_async._transport import AiohttpTransport, TransportConfig
@@ -47,13 +47,11 @@ class _Open:
 
     def __init__(self, settings: Settings, config: ClientConfig) -> None:
         self.settings = settings
-        if isinstance(settings.credentials, ExplicitCredentials):
-            explicit = settings.credentials
-            self.credentials = CredentialSource.from_keys(
-                explicit.access_key, explicit.secret_key, explicit.token
-            )
-        else:
-            self.credentials = CredentialSource(settings.credentials)
+        self.credentials = (
+            CredentialSource(None, static=settings.credentials)
+            if isinstance(settings.credentials, Credentials)
+            else CredentialSource(settings.credentials)
+        )
         self.clock = SkewClock()
         self.stats = Stats()
         self.transport = AiohttpTransport(

@@ -14,24 +14,17 @@ from typing import Any, Final, Literal
 
 from botocore.exceptions import NoCredentialsError, NoRegionError, PartialCredentialsError
 
-from imgperms_async._credentials import BotocoreCredentials
+from imgperms_async._credentials import BotocoreCredentials, Credentials
 
 SERVICE_CLIENT_NAME: Final = "workspaces"
 RetryMode = Literal["standard", "adaptive"]
 
 
 @dataclass(frozen=True, slots=True)
-class ExplicitCredentials:
-    access_key: str
-    secret_key: str
-    token: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Settings:
     region_name: str
     endpoint_url: str
-    credentials: ExplicitCredentials | BotocoreCredentials
+    credentials: Credentials | BotocoreCredentials
     ca_bundle: str | None
     max_attempts: int | None
     retry_mode: RetryMode | None
@@ -62,9 +55,7 @@ def resolve_settings(
         return Settings(
             region_name=region_name,
             endpoint_url=endpoint_url,
-            credentials=ExplicitCredentials(
-                aws_access_key_id, aws_secret_access_key, aws_session_token
-            ),
+            credentials=Credentials(aws_access_key_id, aws_secret_access_key, aws_session_token),
             ca_bundle=environment.get("ca_bundle"),
             max_attempts=environment.get("max_attempts"),
             retry_mode=_chosen_retry_mode(environment.get("retry_mode")),
@@ -170,9 +161,9 @@ def _check_endpoint_url(endpoint_url: str) -> None:
 
 def _credentials(
     session: Any, access_key: str | None, secret_key: str | None, token: str | None
-) -> ExplicitCredentials | BotocoreCredentials:
+) -> Credentials | BotocoreCredentials:
     if access_key and secret_key:
-        return ExplicitCredentials(access_key, secret_key, token)
+        return Credentials(access_key, secret_key, token)
     if access_key or secret_key:
         missing = "aws_secret_access_key" if access_key else "aws_access_key_id"
         raise PartialCredentialsError(provider="explicit", cred_var=missing)

@@ -14,7 +14,8 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from imgperms_async._settings import ExplicitCredentials, resolve_settings
+from imgperms_async._credentials import Credentials
+from imgperms_async._settings import resolve_settings
 
 KEYS = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret"}
 
@@ -137,7 +138,14 @@ def test_dualstack_with_a_custom_endpoint_is_a_configuration_error(
 
 def test_explicit_keys_are_used_as_given() -> None:
     settings = resolve(region_name="us-east-1", aws_session_token="tok", **KEYS)
-    assert settings.credentials == ExplicitCredentials("AKIDTEST", "secret", "tok")
+    assert settings.credentials == Credentials("AKIDTEST", "secret", "tok")
+
+
+def test_resolved_settings_show_no_secret_in_their_repr() -> None:
+    settings = resolve(region_name="us-east-1", aws_session_token="the-token", **KEYS)
+    assert "AKIDTEST" in repr(settings)
+    assert "'secret'" not in repr(settings)
+    assert "the-token" not in repr(settings)
 
 
 def test_half_a_key_pair_is_a_clear_error() -> None:
