@@ -76,14 +76,6 @@ class CredentialSource:
         self._background: asyncio.Task[None] | None = None
         self._next_background_at = 0.0
 
-    @classmethod
-    def from_keys(cls, access_key: str, secret_key: str, token: str | None) -> CredentialSource:
-        return cls(None, static=Credentials(access_key, secret_key, token))
-
-    @property
-    def access_key(self) -> str | None:
-        return None if self._current is None else self._current.access_key
-
     async def get(self) -> Credentials:
         current = self._current
         refreshable = self._refreshable

@@ -67,7 +67,7 @@ def test_secrets_never_appear_in_a_repr() -> None:
 
 
 async def test_static_keys_are_returned_without_a_thread() -> None:
-    source = CredentialSource.from_keys("AKID", "secret", None)
+    source = CredentialSource(None, static=Credentials("AKID", "secret", None))
     assert await source.get() == Credentials("AKID", "secret", None)
 
 

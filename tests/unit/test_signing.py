@@ -9,7 +9,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
 
-from imgperms_async._credentials import CredentialSource
+from imgperms_async._credentials import Credentials, CredentialSource
 from imgperms_async._signing import RequestSigner
 from imgperms_async._transport import HttpRequest
 
@@ -36,7 +36,7 @@ def botocore_headers(
 async def our_headers(token: str | None, *, at: float = MOMENT.timestamp()) -> dict[str, str]:
     signer = RequestSigner(
         region_name="us-east-1",
-        credentials=CredentialSource.from_keys("AKIDSIGN", "sign-secret", token),
+        credentials=CredentialSource(None, static=Credentials("AKIDSIGN", "sign-secret", token)),
         now=lambda: at,
     )
     return dict(await signer(HttpRequest(URL, HEADERS, BODY)))
@@ -60,7 +60,7 @@ async def test_the_timestamp_follows_the_clock_across_seconds() -> None:
 async def test_a_new_day_derives_a_new_key(monkeypatch: pytest.MonkeyPatch) -> None:
     signer = RequestSigner(
         region_name="us-east-1",
-        credentials=CredentialSource.from_keys("AKIDSIGN", "sign-secret", None),
+        credentials=CredentialSource(None, static=Credentials("AKIDSIGN", "sign-secret", None)),
         now=iter([MOMENT.timestamp(), MOMENT.timestamp() + 86_400]).__next__,
     )
     today = await signer(HttpRequest(URL, HEADERS, BODY))
