@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -45,13 +44,6 @@ class RefreshableBotocoreCredentials(BotocoreCredentials, Protocol):
     def refresh_needed(self, refresh_in: float | None = None) -> bool: ...
 
 
-ToThread = Callable[[Callable[[], Any]], Awaitable[Any]]
-
-
-def _to_thread(func: Callable[[], Any]) -> Awaitable[Any]:
-    return asyncio.to_thread(func)
-
-
 class CredentialSource:
     """Hands out current credentials; ``get()`` is a plain attribute read in the common case."""
 
@@ -60,8 +52,6 @@ class CredentialSource:
         botocore_credentials: BotocoreCredentials | None,
         *,
         static: Credentials | None = None,
-        to_thread: ToThread = _to_thread,
-        monotonic: Callable[[], float] | None = None,
     ) -> None:
         if botocore_credentials is None and static is None:
             raise NoCredentialsError()
@@ -70,8 +60,6 @@ class CredentialSource:
             botocore_credentials if hasattr(botocore_credentials, "refresh_needed") else None  # type: ignore[assignment]
         )
         self._current = static
-        self._to_thread = to_thread
-        self._monotonic = monotonic
         self._lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self._next_background_at = 0.0
@@ -109,7 +97,7 @@ class CredentialSource:
         if self._background is not None and not self._background.done():
             return
         loop = asyncio.get_running_loop()
-        now = self._monotonic() if self._monotonic is not None else loop.time()
+        now = loop.time()
         if now < self._next_background_at:
             return
         self._next_background_at = now + RETRY_BACKGROUND_REFRESH_SECS
@@ -130,7 +118,7 @@ class CredentialSource:
         botocore_credentials = self._botocore
         if botocore_credentials is None:
             raise NoCredentialsError()
-        frozen = await self._to_thread(botocore_credentials.get_frozen_credentials)
+        frozen = await asyncio.to_thread(botocore_credentials.get_frozen_credentials)
         if not frozen.access_key or not frozen.secret_key:
             raise NoCredentialsError()
         fetched = Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
