@@ -7,38 +7,24 @@ path, region and credentials), so a usage problem never costs a half-finished ru
 
 from __future__ import annotations
 
-import asyncio
-import io
 import logging
 import os
 import random
-import re
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Coroutine, Iterable, Sequence
-from contextlib import AsyncExitStack, aclosing
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Final, Literal, get_args
+from typing import IO, Final, Literal, get_args
 
 import click
 from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
-from imgperms_async import ClientConfig, ImagePermissionsClient, StatsSnapshot, __version__
+from imgperms_async import ClientConfig, __version__
+from imgperms_async._audit import Audit, AuditPlan, ProgressView, run_event_loop
 from imgperms_async._inputs import InputError, allowlist_from, check_account_ids, image_ids_from
+from imgperms_async._redact import RedactSecrets, environment_secrets
 from imgperms_async._report import (
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
@@ -46,14 +32,12 @@ from imgperms_async._report import (
     EXIT_USAGE,
     DocumentWriter,
     JsonLinesWriter,
-    Record,
     RecordWriter,
-    Tally,
-    build_record,
     error_fields,
+    plural,
     render_csv,
     render_json,
-    sorted_records,
+    render_table,
 )
 from imgperms_async.emulator import Emulator, run_emulator
 
@@ -61,9 +45,6 @@ logger = logging.getLogger("imgperms_async.cli")
 
 Format = Literal["table", "json", "jsonl", "csv"]
 RetryMode = Literal["standard", "adaptive"]
-
-TABLE_ACCOUNTS_SHOWN: Final = 4
-"""Accounts listed per table row; flagged ones always come first, the rest are counted."""
 
 DEMO_UNEXPECTED_ACCOUNTS: Final = 6
 """How many of the emulator's accounts the demo leaves out of its allowlist, to be flagged."""
@@ -76,62 +57,12 @@ class SetupError(click.ClickException):
     exit_code = EXIT_USAGE
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-# --- secrets never reach the terminal ------------------------------------------------------
-
-_SECRET_ASSIGNMENT: Final = re.compile(
-    r"(?P<name>authorization|(?:aws_)?secret_access_key|secretaccesskey|secret_key"
-    r"|(?:aws_)?session_token|sessiontoken|security_token|x-amz-security-token)"
-    r"(?P<sep>['\"]?\s*[:=]\s*['\"]?)(?P<value>[^'\"\n,}]+)",
-    re.IGNORECASE,
-)
-_SIGNATURE: Final = re.compile(r"Signature=[0-9a-f]{16,}")
-REDACTED: Final = "***"
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, REDACTED)
-    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
-    return _SIGNATURE.sub(f"Signature={REDACTED}", text)
-
-
-class RedactSecrets(logging.Filter):
-    """Rewrites each record (traceback included) so that no key, token or signature is shown.
-
-    Known secret values are replaced wherever they appear; anything that looks like an assignment
-    to a secret field or an Authorization header is masked too, for secrets we were never told.
-    """
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self._secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if record.exc_info:
-            text += "\n" + logging.Formatter().formatException(record.exc_info)
-        if record.stack_info:
-            text += "\n" + record.stack_info
-        record.msg, record.args = redact(text, self._secrets), None
-        record.exc_info = record.exc_text = record.stack_info = None
-        return True
-
-
-def _environment_secrets() -> list[str]:
-    names = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
-    return [os.environ[name] for name in names if os.environ.get(name)]
-
-
 def _configure_logging(*, debug: bool, secrets: Iterable[str] = ()) -> None:
     """One stderr handler for every logger, filtered, so even warnings pass the redaction;
     removed when the command ends, so embedding the CLI leaves logging as it was."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets([*_environment_secrets(), *secrets]))
+    handler.addFilter(RedactSecrets([*environment_secrets(), *secrets]))
     root = logging.getLogger()
     previous_level = root.level
     root.addHandler(handler)
@@ -142,145 +73,6 @@ def _configure_logging(*, debug: bool, secrets: Iterable[str] = ()) -> None:
         root.setLevel(previous_level)
 
     click.get_current_context().call_on_close(restore)
-
-
-# --- the audit itself ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuditPlan:
-    """Everything a run needs, checked: ``image_ids`` ``None`` means every owned image."""
-
-    regions: tuple[str | None, ...]
-    image_ids: tuple[str, ...] | None
-    allowlist: frozenset[str] | None
-    concurrency: int
-    config: ClientConfig
-    endpoint_url: str | None = None
-    profile: str | None = None
-    access_key: str | None = None
-    secret_key: str | None = field(default=None, repr=False)
-
-    def client(self, region: str | None) -> ImagePermissionsClient:
-        return ImagePermissionsClient(
-            region_name=region,
-            endpoint_url=self.endpoint_url,
-            profile_name=self.profile,
-            aws_access_key_id=self.access_key,
-            aws_secret_access_key=self.secret_key,
-            config=self.config,
-        )
-
-
-class ProgressView:
-    """A rich progress bar on stderr, or nothing at all when progress is off."""
-
-    def __init__(self, console: Console | None, *, total: int | None) -> None:
-        self._progress: Progress | None = None
-        self._task = TaskID(0)
-        self._started = time.monotonic()
-        if console is not None:
-            self._progress = Progress(
-                TextColumn("auditing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=False,
-            )
-            self._task = self._progress.add_task("audit", total=total, detail="")
-
-    def __enter__(self) -> ProgressView:
-        if self._progress is not None:
-            self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def set_total(self, total: int) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, total=total)
-
-    def advance(self, *, finished: int, throttles: int) -> None:
-        if self._progress is None:
-            return
-        elapsed = max(time.monotonic() - self._started, 1e-9)
-        detail = f"{finished / elapsed:6.1f} img/s  {throttles} throttles"
-        self._progress.update(self._task, completed=finished, detail=detail)
-
-
-class Audit:
-    """One run over every region of a plan, feeding records to a writer as images finish."""
-
-    def __init__(self, plan: AuditPlan, writer: RecordWriter, view: ProgressView) -> None:
-        self._plan = plan
-        self._writer = writer
-        self._view = view
-        self._clients: list[ImagePermissionsClient] = []
-        self.tally = Tally()
-        self.listing_errors: list[tuple[str, BaseException]] = []
-        self.image_errors: list[Record] = []
-        self.stats: list[StatsSnapshot] = []
-        self._listed: list[int] = []
-
-    async def run(self) -> None:
-        """Open every region's client first, so a region or credential problem stops the run
-        before any request; then audit the regions concurrently."""
-        async with AsyncExitStack() as clients:
-            for region in self._plan.regions:
-                self._clients.append(await clients.enter_async_context(self._plan.client(region)))
-            plan = self._plan
-            logger.debug(
-                "auditing %s in %s; endpoint %s; %d images at once; %r",
-                "every image" if plan.image_ids is None else f"{len(plan.image_ids)} image ids",
-                ", ".join(client.region_name for client in self._clients),
-                self._clients[0].endpoint_url,
-                plan.concurrency,
-                plan.config,
-            )
-            try:
-                await asyncio.gather(*(self._audit_region(client) for client in self._clients))
-            finally:
-                self.stats = [client.stats for client in self._clients]
-
-    async def _audit_region(self, client: ImagePermissionsClient) -> None:
-        region = client.region_name
-        ids = self._plan.image_ids
-        source = self._every_image(client) if ids is None else ids
-        async with aclosing(client.fan_out(source, concurrency=self._plan.concurrency)) as results:
-            async for result in results:
-                record = build_record(region, result, self._plan.allowlist)
-                self._writer.add(record)
-                self.tally.add(record)
-                if result.error is not None:
-                    self.image_errors.append(record)
-                    logger.debug("%s %s failed", region, result.image_id, exc_info=result.error)
-                self._view.advance(finished=self.tally.finished, throttles=self.throttles())
-
-    async def _every_image(self, client: ImagePermissionsClient) -> AsyncGenerator[str]:
-        """Every owned image; a listing that fails ends this region's input, not the run."""
-        count = 0
-        try:
-            async for image_id in client.iter_image_ids():
-                count += 1
-                yield image_id
-        except Exception as error:
-            self.tally.failed_regions.append(client.region_name)
-            self.listing_errors.append((client.region_name, error))
-        self._listed.append(count)
-        if len(self._listed) == len(self._clients):
-            self._view.set_total(sum(self._listed))
-
-    def throttles(self) -> int:
-        return sum(sum(client.stats.throttles.values()) for client in self._clients)
 
 
 def _setup_error_message(error: BotoCoreError, plan: AuditPlan) -> str:
@@ -305,70 +97,6 @@ def _setup_error_message(error: BotoCoreError, plan: AuditPlan) -> str:
 
 
 # --- presenting results -------------------------------------------------------------------
-
-
-def render_table(
-    records: Sequence[Record], *, width: int, color: bool, flagged_only: bool = False
-) -> str:
-    """Shared and failed images, flagged accounts first and marked ``!``; private ones are
-    only counted, since listing them tells nobody anything."""
-    tally = Tally()
-    for record in records:
-        tally.add(record)
-    shown = [
-        record
-        for record in sorted_records(records)
-        if record["unexpected_account_ids"]
-        or record["error"] is not None
-        or (record["shared_account_ids"] and not flagged_only)
-    ]
-    private = sum(1 for r in records if not r["shared_account_ids"] and r["error"] is None)
-    caption = (
-        f"{plural(len(records), 'image')}: {tally.shared} shared, {tally.flagged} flagged, "
-        f"{plural(tally.errors, 'error')}, {private} not shared"
-    )
-    if flagged_only:
-        caption += " (only flagged images and errors are listed)"
-    table = Table(
-        caption=caption + "\n! marks an account outside the allowlist", caption_justify="left"
-    )
-    for column in ("region", "image", "shares", "accounts", "status"):
-        table.add_column(column, justify="right" if column == "shares" else "left")
-    for record in shown:
-        table.add_row(
-            record["region"],
-            record["image_id"],
-            str(len(record["shared_account_ids"])),
-            _accounts_cell(record),
-            _status_cell(record),
-        )
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False
-    )
-    console.print(table)
-    return buffer.getvalue()
-
-
-def _accounts_cell(record: Record) -> Text:
-    unexpected = record["unexpected_account_ids"]
-    others = [a for a in record["shared_account_ids"] if a not in set(unexpected)]
-    cell = Text()
-    listed = [(f"!{a}", "bold red") for a in unexpected]
-    listed += [(a, "") for a in others[: max(TABLE_ACCOUNTS_SHOWN - len(listed), 0)]]
-    for position, (account, style) in enumerate(listed):
-        cell.append(("" if position == 0 else " ") + account, style=style)
-    if hidden := len(record["shared_account_ids"]) - len(listed):
-        cell.append(f" … +{hidden} more", style="dim")
-    return cell
-
-
-def _status_cell(record: Record) -> Text:
-    if record["error"] is not None:
-        return Text(f"error: {record['error']['code']}", style="yellow")
-    if record["unexpected_account_ids"]:
-        return Text("FLAGGED", style="bold red")
-    return Text("ok", style="green")
 
 
 def _writer(output_format: Format, output: Path | None) -> RecordWriter:
@@ -424,18 +152,6 @@ def _progress_console(progress: bool | None) -> Console | None:
     if progress is False or (progress is None and not sys.stderr.isatty()):
         return None
     return Console(file=sys.stderr, force_terminal=True if progress else None)
-
-
-def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
-    """On uvloop when it is installed (the ``speed`` extra): measured at 7-16 % more requests
-    per second and as much less CPU per request (``python -m benchmarks``)."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-        return
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main)
 
 
 def execute(plan: AuditPlan, writer: RecordWriter, *, progress: bool | None) -> tuple[Audit, int]:

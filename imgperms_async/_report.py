@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any, Final, Protocol, TextIO
 
 from botocore.exceptions import ClientError as BotocoreClientError
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from imgperms_async._fanout import ImagePermissionsResult
 
@@ -203,3 +206,75 @@ class DocumentWriter:
 
     def abandon(self) -> None:
         self._records.clear()
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+TABLE_ACCOUNTS_SHOWN: Final = 4
+"""Accounts listed per table row; flagged ones always come first, the rest are counted."""
+
+
+def render_table(
+    records: Sequence[Record], *, width: int, color: bool, flagged_only: bool = False
+) -> str:
+    """Shared and failed images, flagged accounts first and marked ``!``; private ones are
+    only counted, since listing them tells nobody anything."""
+    tally = Tally()
+    for record in records:
+        tally.add(record)
+    shown = [
+        record
+        for record in sorted_records(records)
+        if record["unexpected_account_ids"]
+        or record["error"] is not None
+        or (record["shared_account_ids"] and not flagged_only)
+    ]
+    private = sum(1 for r in records if not r["shared_account_ids"] and r["error"] is None)
+    caption = (
+        f"{plural(len(records), 'image')}: {tally.shared} shared, {tally.flagged} flagged, "
+        f"{plural(tally.errors, 'error')}, {private} not shared"
+    )
+    if flagged_only:
+        caption += " (only flagged images and errors are listed)"
+    table = Table(
+        caption=caption + "\n! marks an account outside the allowlist", caption_justify="left"
+    )
+    for column in ("region", "image", "shares", "accounts", "status"):
+        table.add_column(column, justify="right" if column == "shares" else "left")
+    for record in shown:
+        table.add_row(
+            record["region"],
+            record["image_id"],
+            str(len(record["shared_account_ids"])),
+            _accounts_cell(record),
+            _status_cell(record),
+        )
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False
+    )
+    console.print(table)
+    return buffer.getvalue()
+
+
+def _accounts_cell(record: Record) -> Text:
+    unexpected = record["unexpected_account_ids"]
+    others = [a for a in record["shared_account_ids"] if a not in set(unexpected)]
+    cell = Text()
+    listed = [(f"!{a}", "bold red") for a in unexpected]
+    listed += [(a, "") for a in others[: max(TABLE_ACCOUNTS_SHOWN - len(listed), 0)]]
+    for position, (account, style) in enumerate(listed):
+        cell.append(("" if position == 0 else " ") + account, style=style)
+    if hidden := len(record["shared_account_ids"]) - len(listed):
+        cell.append(f" … +{hidden} more", style="dim")
+    return cell
+
+
+def _status_cell(record: Record) -> Text:
+    if record["error"] is not None:
+        return Text(f"error: {record['error']['code']}", style="yellow")
+    if record["unexpected_account_ids"]:
+        return Text("FLAGGED", style="bold red")
+    return Text("ok", style="green")

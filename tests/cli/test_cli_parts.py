@@ -14,8 +14,10 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from imgperms_async import ImagePermissionsResult, ParamValidationError, ResourceNotFoundException
-from imgperms_async._cli import RedactSecrets, demo_allowlist, run_event_loop
+from imgperms_async._audit import run_event_loop
+from imgperms_async._cli import demo_allowlist
 from imgperms_async._inputs import InputError, allowlist_from, image_ids_from
+from imgperms_async._redact import RedactSecrets
 from imgperms_async._report import Tally, build_record, error_fields, render_csv
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
