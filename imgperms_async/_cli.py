@@ -1,6 +1,7 @@
 """The ``imgperms`` command: audit who images are shared with, serve the emulator, run a demo.
 
-This is the only module that imports click and rich, so ``import imgperms_async`` stays light.
+Only the CLI side (this module, ``_audit``, ``_report``) imports click and rich, so
+``import imgperms_async`` stays light.
 Everything the user asked for is checked before the first request (inputs, allowlist, output
 path, region and credentials), so a usage problem never costs a half-finished run.
 """

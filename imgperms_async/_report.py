@@ -2,7 +2,7 @@
 
 jsonl is written and flushed one record at a time, so an interrupted run keeps every finished
 image. The other formats are whole documents: they are rendered once at the end and replaced
-atomically, so a reader (or a failed run) never sees half of one.
+atomically, so a reader (or a failed run) never sees half of one. The table is drawn with rich.
 """
 
 from __future__ import annotations
