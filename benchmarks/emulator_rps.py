@@ -80,9 +80,10 @@ def presign(settings: dict[str, str], image_ids: list[str]) -> list[tuple[dict[s
 async def owned_image_ids(session: aiohttp.ClientSession, settings: dict[str, str]) -> list[str]:
     """First page of the emulator's own listing, so the benchmark needs no knowledge of the seed."""
     credentials = Credentials(settings["AWS_ACCESS_KEY_ID"], settings["AWS_SECRET_ACCESS_KEY"])
+    url = settings["endpoint"] + "/"
     request = AWSRequest(
         method="POST",
-        url=settings["endpoint"] + "/",
+        url=url,
         data=b"{}",
         headers={
             "Content-Type": "application/x-amz-json-1.1",
@@ -91,7 +92,7 @@ async def owned_image_ids(session: aiohttp.ClientSession, settings: dict[str, st
     )
     SigV4Auth(credentials, "workspaces", settings["AWS_DEFAULT_REGION"]).add_auth(request)
     async with session.post(
-        request.url, headers=dict(request.headers.items()), data=request.body
+        url, headers=dict(request.headers.items()), data=request.body
     ) as response:
         page = await response.json(content_type=None)
     return [image["ImageId"] for image in page["Images"]]
