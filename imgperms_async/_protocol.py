@@ -137,19 +137,19 @@ def shape_image_permissions(response: HttpResponse, decoded: Any) -> dict[str, A
     if permissions is not None:
         if not isinstance(permissions, list):
             raise _malformed(response, "ImagePermissions is not a list")
+        plain = all(
+            type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
+            for entry in permissions
+        )
         result["ImagePermissions"] = (
             permissions  # freshly decoded and already in boto3's shape: no copy needed
-            if all(_is_plain_permission(entry) for entry in permissions)
+            if plain
             else [_shape_permission(response, entry) for entry in permissions]
         )
     token = decoded.get("NextToken")
     if token is not None:
         result["NextToken"] = _expect_str(response, "NextToken", token)
     return result
-
-
-def _is_plain_permission(entry: object) -> bool:
-    return type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
 
 
 def _shape_permission(response: HttpResponse, entry: object) -> dict[str, str]:

@@ -252,6 +252,8 @@ class AdaptiveRateLimiter:
         requests in flight then collapses to a crawl it takes seconds to climb out of.
         """
         measured = self._send_rate.record()
+        if not throttled and not self._enabled:
+            return  # nothing is paced yet: only the sending rate needs keeping
         now = self._time()
         if throttled and sent_at < self._last_cut_at:
             return
