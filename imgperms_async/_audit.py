@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -101,11 +101,12 @@ class ProgressView:
         if self._progress is not None:
             self._progress.update(self._task, total=total)
 
-    def advance(self, *, finished: int, throttles: int) -> None:
+    def advance(self, *, finished: int, throttles: Callable[[], int]) -> None:
+        """``throttles`` is only asked for when a bar is shown: it snapshots every client's stats."""
         if self._progress is None:
             return
         elapsed = max(time.monotonic() - self._started, 1e-9)
-        detail = f"{finished / elapsed:6.1f} img/s  {throttles} throttles"
+        detail = f"{finished / elapsed:6.1f} img/s  {throttles()} throttles"
         self._progress.update(self._task, completed=finished, detail=detail)
 
 
@@ -155,7 +156,7 @@ class Audit:
                 if result.error is not None:
                     self.image_errors.append(record)
                     logger.debug("%s %s failed", region, result.image_id, exc_info=result.error)
-                self._view.advance(finished=self.tally.finished, throttles=self.throttles())
+                self._view.advance(finished=self.tally.finished, throttles=self.throttles)
 
     async def _every_image(self, client: ImagePermissionsClient) -> AsyncGenerator[str]:
         """Every owned image; a listing that fails ends this region's input, not the run."""
