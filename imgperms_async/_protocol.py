@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.client import responses as http_reasons
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from imgperms_async._exceptions import ClientError, MalformedResponseError, error_class_for
 from imgperms_async._transport import HttpRequest, HttpResponse, Send
@@ -22,7 +22,12 @@ CONTENT_TYPE: Final = "application/x-amz-json-1.1"
 Shaper = Callable[[HttpResponse, Any], dict[str, Any]]
 """Turns a decoded 200 body into the operation's boto3 output, or raises MalformedResponseError."""
 
-ObserveDate = Callable[..., None]
+
+class ObserveDate(Protocol):
+    """Told each answer's ``Date`` header and when the exchange began and ended (wall clock)."""
+
+    def __call__(self, date_header: str | None, *, sent_at: float, received_at: float) -> None: ...
+
 
 _MODELED_ERROR_FIELDS: Final = {
     "AccessDeniedException": ("message",),

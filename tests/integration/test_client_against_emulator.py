@@ -49,7 +49,10 @@ async def test_session_token_credentials_are_accepted() -> None:
             aws_secret_access_key=creds.secret_key,
             aws_session_token=creds.session_token,
         ) as client:
-            await client.describe_workspace_image_permissions(ImageId=emu.owned_image_ids[0])
+            image_id = emu.owned_image_ids[0]
+            response = await client.describe_workspace_image_permissions(ImageId=image_id)
+        assert response["ImageId"] == image_id
+        assert [r.access_key for r in emu.requests] == [creds.access_key]
 
 
 @pytest.mark.parametrize(("image_id", "shares"), SHARE_COUNTS.items())
