@@ -7,6 +7,6 @@ written from the specification so it checks the client's signer instead of shari
 from ._cli import run_emulator
 from ._credentials import EmulatorCredentials
 from ._emulator import Emulator
-from ._log import RequestRecord
+from ._request_log import RequestRecord
 
 __all__ = ["Emulator", "EmulatorCredentials", "RequestRecord", "run_emulator"]

@@ -13,12 +13,13 @@ from typing import Self
 from aiohttp import web
 
 from ._credentials import DEFAULT_CREDENTIALS, EmulatorCredentials
-from ._faults import FaultPlan, Latency, TokenBucket
-from ._log import RequestLog, RequestRecord
+from ._faults import FaultPlan, Latency
 from ._operations import Operations
+from ._request_log import RequestLog, RequestRecord
 from ._server import EmulatorServer
 from ._sigv4 import SigV4Verifier
 from ._state import ImageStore, generate_shares
+from ._throttle import TokenBucket
 from ._tokens import PageTokens
 
 __all__ = ["Emulator"]

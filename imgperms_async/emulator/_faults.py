@@ -1,4 +1,4 @@
-"""Rate limiting and injected faults, deterministic for a seed whatever the request interleaving.
+"""Injected faults, deterministic for a seed whatever the request interleaving.
 
 Each fault decision hashes (seed, operation, body, how many identical requests came before), so
 the same workload draws the same faults even when concurrent requests arrive in another order.
@@ -7,37 +7,15 @@ the same workload draws the same faults even when concurrent requests arrive in 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Failure", "FaultDecision", "FaultPlan", "Latency", "TokenBucket"]
+__all__ = ["Failure", "FaultDecision", "FaultPlan", "Latency"]
 
 Failure = Literal["http_500", "http_503", "dropped"]
 Latency = float | tuple[float, float]
 _UNIT = float(1 << 64)
-
-
-class TokenBucket:
-    """One bucket per access key, refilled continuously at `rate` up to `burst` tokens."""
-
-    def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._rate = rate
-        self._burst = burst
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = self._clock()
-        tokens, last = self._buckets.get(key, (self._burst, now))
-        tokens = min(self._burst, tokens + (now - last) * self._rate)
-        allowed = tokens >= 1.0
-        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
-        return allowed
 
 
 @dataclass(frozen=True, slots=True)

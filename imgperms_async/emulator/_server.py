@@ -15,10 +15,11 @@ from email.utils import formatdate
 from aiohttp import web
 
 from ._errors import ServiceError
-from ._faults import FaultDecision, FaultPlan, TokenBucket
-from ._log import RequestLog, RequestRecord
+from ._faults import FaultDecision, FaultPlan
 from ._operations import Operations, Params
+from ._request_log import RequestLog, RequestRecord
 from ._sigv4 import SignedRequest, SigV4Verifier, access_key_of
+from ._throttle import TokenBucket
 
 __all__ = ["CONTENT_TYPE", "EmulatorServer"]
 

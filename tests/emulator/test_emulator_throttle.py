@@ -1,0 +1,57 @@
+"""Rate limiting: a token bucket per caller, throttles answered as AWS does, before any fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imgperms_async.emulator import Emulator
+from imgperms_async.emulator._throttle import TokenBucket
+
+DESCRIBE = "DescribeWorkspaceImagePermissions"
+
+
+async def test_burst_admits_exactly_burst_requests_before_throttling(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=3) as emu:
+        answers = [await ask(emu, DESCRIBE, {"ImageId": emu.owned_image_ids[0]}) for _ in range(10)]
+    assert [a.status for a in answers] == [200] * 3 + [400] * 7
+    assert {a.error_code for a in answers[3:]} == {"ThrottlingException"}
+    assert answers[3].json["message"] == "Rate exceeded"
+    assert emu.stats["throttled"] == 7
+
+
+async def test_each_access_key_has_its_own_bucket(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=1) as emu:
+        image = {"ImageId": emu.owned_image_ids[0]}
+        plain = await ask(emu, DESCRIBE, image)
+        with_token = await ask(emu, DESCRIBE, image, credentials=emu.session_credentials)
+    assert (plain.status, with_token.status) == (200, 200)
+
+
+async def test_throttling_is_decided_before_faults(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=1, fault_rate=1.0) as emu:
+        image = {"ImageId": emu.owned_image_ids[0]}
+        answers = [await ask(emu, DESCRIBE, image) for _ in range(2)]
+    assert answers[1].error_code == "ThrottlingException"
+
+
+async def test_retry_after_is_sent_in_milliseconds_on_throttles(ask: Any) -> None:
+    async with Emulator(images=5, rate=0.001, burst=1, retry_after=0.25) as emu:
+        image = {"ImageId": emu.owned_image_ids[0]}
+        answers = [await ask(emu, DESCRIBE, image) for _ in range(2)]
+    assert "x-amz-retry-after" not in answers[0].headers
+    assert answers[1].headers["x-amz-retry-after"] == "250"
+
+
+def test_token_bucket_refills_at_its_rate() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=2.0, burst=2.0, clock=lambda: now[0])
+    assert [bucket.allow("k") for _ in range(3)] == [True, True, False]
+    now[0] = 1.0
+    assert [bucket.allow("k") for _ in range(3)] == [True, True, False]
+
+
+def test_token_bucket_never_holds_more_than_burst() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=10.0, burst=1.0, clock=lambda: now[0])
+    now[0] = 100.0
+    assert [bucket.allow("k") for _ in range(2)] == [True, False]
