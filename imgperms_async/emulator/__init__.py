@@ -4,9 +4,9 @@ It is a side branch of the package: it imports nothing from the client, and its 
 written from the specification so it checks the client's signer instead of sharing it.
 """
 
-from ._cli import run_emulator
 from ._credentials import EmulatorCredentials
 from ._emulator import Emulator
 from ._request_log import RequestRecord
+from ._serve import run_emulator
 
 __all__ = ["Emulator", "EmulatorCredentials", "RequestRecord", "run_emulator"]

@@ -6,15 +6,29 @@ import asyncio
 import hashlib
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Self
 
 from aiohttp import web
 
 from ._credentials import DEFAULT_CREDENTIALS, EmulatorCredentials
-from ._faults import FaultPlan, Latency
+from ._faults import FaultPlan
 from ._operations import Operations
+from ._options import (
+    AT_LEAST_ONE,
+    COUNT,
+    FINITE,
+    FRACTION,
+    HOST,
+    NON_NEGATIVE,
+    PAGE_SIZE,
+    PORT,
+    POSITIVE,
+    InvalidOption,
+    Latency,
+    check_latency,
+)
 from ._request_log import RequestLog, RequestRecord
 from ._server import EmulatorServer
 from ._sigv4 import SigV4Verifier
@@ -27,16 +41,17 @@ __all__ = ["Emulator"]
 DEFAULT_REGION = "us-east-1"
 
 
-def _check_fraction(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, got {value}")
+def _bracketed(host: str) -> str:
+    """A host as it goes in a URL: IPv6 literals in brackets (RFC 3986)."""
+    return f"[{host}]" if ":" in host else host
 
 
 class Emulator:
     """A local WorkSpaces endpoint with seeded state, strict SigV4 checks and injectable faults.
 
     Use `async with` inside a running loop, or plain `with` to serve from a background thread
-    (for synchronous clients such as boto3).
+    (for synchronous clients such as boto3). Every argument is checked here, so a bad value is a
+    ValueError naming it, before anything is served.
     """
 
     def __init__(
@@ -52,43 +67,63 @@ class Emulator:
         drop_rate: float = 0.0,
         malformed_rate: float = 0.0,
         latency: Latency = 0.0,
-        poison: Mapping[str, str] | None = None,
+        deny_images: Iterable[str] = (),
         page_size: int = 25,
         verify: bool = True,
         clock_offset: float = 0.0,
         retry_after: float | None = None,
         credentials: Sequence[EmulatorCredentials] | None = None,
     ) -> None:
+        if isinstance(images, int):
+            shares: Mapping[str, Sequence[str]] = generate_shares(
+                COUNT.check("images", images), seed
+            )
+        else:
+            shares = images
         for name, value in (
             ("fault_rate", fault_rate),
             ("drop_rate", drop_rate),
             ("malformed_rate", malformed_rate),
         ):
-            _check_fraction(name, value)
-        if page_size < 1:
-            raise ValueError(f"page_size must be at least 1, got {page_size}")
-        if rate is not None and rate <= 0:
-            raise ValueError(f"rate must be positive, got {rate}")
-        shares = generate_shares(images, seed) if isinstance(images, int) else images
+            FRACTION.check(name, value)
+        if rate is not None:
+            POSITIVE.check("rate", rate)
+        if burst is not None:
+            AT_LEAST_ONE.check("burst", burst)
+            if rate is None:
+                raise InvalidOption("burst", "is set without a rate")
+        if retry_after is not None:
+            NON_NEGATIVE.check("retry_after", retry_after)
         self._store = ImageStore(shares, seed)
+        denied = frozenset(deny_images)
+        unknown = sorted(denied - set(self._store.image_ids))
+        if unknown:
+            raise InvalidOption("deny_images", f"names {unknown[0]!r}, which is not an image here")
         self._credentials = tuple(credentials or DEFAULT_CREDENTIALS)
-        self._host = host
-        self._port = port
-        self._clock_offset = clock_offset
+        self._host = HOST.check("host", host)
+        self._port = PORT.check("port", port)
+        self._clock_offset = FINITE.check("clock_offset", clock_offset)
         self._log = RequestLog()
         tokens = PageTokens(hashlib.sha256(f"page-tokens-{seed}".encode()).digest())
         self._server = EmulatorServer(
-            operations=Operations(self._store, tokens, page_size=page_size),
-            verifier=SigV4Verifier(self._credentials, clock=self._now) if verify else None,
+            operations=Operations(
+                self._store, tokens, page_size=PAGE_SIZE.check("page_size", page_size)
+            ),
+            verifier=(
+                SigV4Verifier(self._credentials, regions=(DEFAULT_REGION,), clock=self._now)
+                if verify
+                else None
+            ),
+            region=DEFAULT_REGION,
             bucket=None if rate is None else TokenBucket(rate, burst or max(1.0, rate)),
             faults=FaultPlan(
                 seed=seed,
                 fault_rate=fault_rate,
                 drop_rate=drop_rate,
                 malformed_rate=malformed_rate,
-                latency=latency,
+                latency=check_latency(latency),
             ),
-            poison=poison or {},
+            denied_images=denied,
             clock=self._now,
             retry_after=retry_after,
             log=self._log,
@@ -173,7 +208,7 @@ class Emulator:
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://{self._host}:{self._port}"
+        return f"http://{_bracketed(self._host)}:{self._port}"
 
     def _first_credential(self, *, with_token: bool) -> EmulatorCredentials:
         for cred in self._credentials:
@@ -189,6 +224,11 @@ class Emulator:
     @property
     def session_credentials(self) -> EmulatorCredentials:
         return self._first_credential(with_token=True)
+
+    @property
+    def account_id(self) -> str:
+        """The account the default credentials belong to, which owns the images."""
+        return self._store.owner_account_id
 
     @property
     def region(self) -> str:

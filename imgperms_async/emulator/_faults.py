@@ -11,10 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Failure", "FaultDecision", "FaultPlan", "Latency"]
+__all__ = ["Failure", "FaultDecision", "FaultPlan"]
 
 Failure = Literal["http_500", "http_503", "dropped"]
-Latency = float | tuple[float, float]
 _UNIT = float(1 << 64)
 
 
@@ -40,13 +39,13 @@ class FaultPlan:
         fault_rate: float = 0.0,
         drop_rate: float = 0.0,
         malformed_rate: float = 0.0,
-        latency: Latency = 0.0,
+        latency: tuple[float, float] = (0.0, 0.0),
     ) -> None:
         self._key = hashlib.sha256(f"faults-{seed}".encode()).digest()
         self._fault_rate = fault_rate
         self._drop_rate = drop_rate
         self._malformed_rate = malformed_rate
-        self._latency = latency if isinstance(latency, tuple) else (latency, latency)
+        self._latency = latency
         self._active = bool(fault_rate or drop_rate or malformed_rate or any(self._latency))
         self._seen: Counter[bytes] = Counter()
 

@@ -19,6 +19,7 @@ __all__ = ["MAX_IMAGES_PAGE", "Operations", "Params"]
 
 Params = Mapping[str, object]
 MAX_IMAGES_PAGE = 25
+MAX_PERMISSIONS_PAGE = 25
 _IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _IMAGE_ID_PATTERN = "wsi-[0-9a-z]{9,63}$"
@@ -60,10 +61,10 @@ def _image_id(value: str, key: str = "imageId") -> str:
     return value
 
 
-def _limit(params: Params, maximum: int) -> int:
+def _limit(params: Params, maximum: int) -> int | None:
     value = _typed(params, "MaxResults", int)
     if value is None:
-        return maximum
+        return None
     if not 1 <= value <= maximum:
         raise _invalid(
             f"1 validation error detected: Value '{value}' at 'maxResults' failed to satisfy"
@@ -87,10 +88,16 @@ def _not_found(image_id: str) -> ServiceError:
 
 
 class Operations:
-    """Answers validated requests from the store; page bodies are cached until the store changes."""
+    """Answers validated requests from the store; page bodies are cached until the store changes.
+
+    `page_size` is the most shares a page holds: requests may ask for 1 to 25 (as the service
+    model allows) and get min(asked, page_size), as AWS may return fewer than asked.
+    """
 
     def __init__(self, store: ImageStore, tokens: PageTokens, *, page_size: int) -> None:
         self._store = store
+        self.owner_account_id = store.owner_account_id
+        self.caller_arn = f"arn:aws:iam::{store.owner_account_id}:user/emulator"
         self._tokens = tokens
         self._page_size = page_size
         self._pages: dict[tuple[str, int, int], bytes] = {}
@@ -108,7 +115,8 @@ class Operations:
 
     def describe_workspace_image_permissions(self, params: Params) -> bytes:
         image_id = _image_id(_required(params, "ImageId", str))
-        limit = _limit(params, self._page_size)
+        asked = _limit(params, MAX_PERMISSIONS_PAGE)
+        limit = self._page_size if asked is None else min(asked, self._page_size)
         token = _next_token(params)
         if image_id not in self._store:
             raise _not_found(image_id)
@@ -135,7 +143,7 @@ class Operations:
         """List owned images; SHARED lists nothing because every generated image is owned."""
         requested = _typed(params, "ImageIds", list)
         image_type = _typed(params, "ImageType", str)
-        limit = _limit(params, MAX_IMAGES_PAGE)
+        limit = _limit(params, MAX_IMAGES_PAGE) or MAX_IMAGES_PAGE
         token = _next_token(params)
         if image_type not in (None, "OWNED", "SHARED"):
             raise _invalid(f"The image type {image_type} is not valid.")

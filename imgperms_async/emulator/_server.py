@@ -1,7 +1,7 @@
 """The aiohttp application: the request pipeline from signature check to rendered answer.
 
 Pipeline order mirrors AWS: authenticate, throttle, inject faults, parse the JSON 1.1
-envelope, answer poisoned images, run the operation. Every step raises ServiceError to answer.
+envelope, refuse denied images, run the operation. Every step raises ServiceError to answer.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from email.utils import formatdate
 
 from aiohttp import web
@@ -29,9 +29,6 @@ _SERVER_FAULTS = {
     "http_500": ServiceError("InternalFailure", "An internal error occurred.", 500),
     "http_503": ServiceError("ServiceUnavailable", "The service is unavailable.", 503),
 }
-_POISON_MESSAGES = {
-    "AccessDeniedException": "User is not authorized to perform this action on image {image_id}.",
-}
 
 
 class EmulatorServer:
@@ -42,18 +39,20 @@ class EmulatorServer:
         *,
         operations: Operations,
         verifier: SigV4Verifier | None,
+        region: str,
         bucket: TokenBucket | None,
         faults: FaultPlan,
-        poison: Mapping[str, str],
+        denied_images: frozenset[str],
         clock: Callable[[], float],
         retry_after: float | None,
         log: RequestLog,
     ) -> None:
         self._operations = operations
         self._verifier = verifier
+        self._region = region
         self._bucket = bucket
         self._faults = faults
-        self._poison = dict(poison)
+        self._denied_images = denied_images
         self._clock = clock
         self._log = log
         self._throttle_headers = (
@@ -136,11 +135,15 @@ class EmulatorServer:
     def _answer(self, operation: str, params: Params) -> bytes:
         handler = self._operations.handler(operation)
         image_id = params.get("ImageId")
-        if isinstance(image_id, str) and image_id in self._poison:
-            self._log.count("poison")
-            code = self._poison[image_id]
-            template = _POISON_MESSAGES.get(code, "Emulated {code} for image {image_id}.")
-            raise ServiceError(code, template.format(code=code, image_id=image_id))
+        if image_id in self._denied_images:
+            self._log.count("denied")
+            raise ServiceError(
+                "AccessDeniedException",
+                f"User: {self._operations.caller_arn} is not authorized to perform:"
+                f" workspaces:{operation} on resource:"
+                f" arn:aws:workspaces:{self._region}:{self._operations.owner_account_id}"
+                f":workspaceimage/{image_id}",
+            )
         return handler(params)
 
     def _headers(self) -> dict[str, str]:

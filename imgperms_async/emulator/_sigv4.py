@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -20,6 +20,7 @@ from multidict import MultiMapping
 
 from ._credentials import EmulatorCredentials
 from ._errors import ServiceError
+from ._regions import scope_region_message
 
 __all__ = [
     "SigV4Verifier",
@@ -154,17 +155,23 @@ def _format_amz_date(epoch: float) -> str:
 
 
 class SigV4Verifier:
-    """Accepts a request only if it is signed, fresh, and scoped as AWS would demand."""
+    """Accepts a request only if it is signed, fresh, and scoped as AWS would demand.
+
+    One verifier stands for one endpoint: a service and the regions it serves. A scope for any
+    other region is refused, as an AWS endpoint refuses a signature meant for another.
+    """
 
     def __init__(
         self,
         credentials: Iterable[EmulatorCredentials],
         *,
         service: str = "workspaces",
+        regions: Collection[str] = ("us-east-1",),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._credentials = {cred.access_key: cred for cred in credentials}
         self._service = service
+        self._regions = frozenset(regions)
         self._clock = clock
 
     def verify(self, request: SignedRequest) -> EmulatorCredentials:
@@ -206,6 +213,8 @@ class SigV4Verifier:
                 "InvalidSignatureException",
                 "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
             )
+        if auth.region not in self._regions:
+            raise ServiceError("InvalidSignatureException", scope_region_message(auth.region))
         if auth.service != self._service:
             raise ServiceError(
                 "InvalidSignatureException",

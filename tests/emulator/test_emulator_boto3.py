@@ -107,11 +107,14 @@ def test_session_credentials_sign_successfully(threaded_emu: Emulator, boto_fact
     assert answer["ImageId"] == image_id
 
 
-def test_any_region_in_the_credential_scope_is_accepted(
-    threaded_emu: Emulator, boto_factory: Any
-) -> None:
+def test_a_client_for_another_region_is_refused(boto_factory: Any) -> None:
     client = boto_factory(region="ap-southeast-2")
-    assert client.describe_workspace_images(MaxResults=1)["Images"]
+    with pytest.raises(ClientError) as caught:
+        client.describe_workspace_images(MaxResults=1)
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidSignatureException",
+        "Message": "Credential should be scoped to a valid region, not 'ap-southeast-2'. ",
+    }
 
 
 def test_unknown_image_is_resource_not_found(boto: Any) -> None:

@@ -94,14 +94,30 @@ async def test_latency_delays_each_answer(ask: Any) -> None:
     assert emu.stats["latency"] == 1
 
 
-async def test_poisoned_image_always_answers_its_error(ask: Any) -> None:
-    async with Emulator(images=5) as emu:
-        victim = emu.owned_image_ids[0]
-    async with Emulator(images=5, poison={victim: "AccessDeniedException"}) as emu:
+async def test_a_denied_image_always_answers_access_denied(ask: Any) -> None:
+    victim = Emulator(images=5).owned_image_ids[0]
+    async with Emulator(images=5, deny_images=[victim]) as emu:
         answers = [await ask(emu, DESCRIBE, {"ImageId": victim}) for _ in range(3)]
     assert [(a.status, a.error_code) for a in answers] == [(400, "AccessDeniedException")] * 3
-    assert "not authorized" in answers[0].json["message"]
-    assert emu.stats["poison"] == 3
+    assert emu.stats["denied"] == 3
+
+
+async def test_access_denied_names_the_caller_the_action_and_the_image(ask: Any) -> None:
+    victim = Emulator(images=5).owned_image_ids[0]
+    async with Emulator(images=5, deny_images=[victim]) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": victim})
+    assert answer.json["message"] == (
+        f"User: arn:aws:iam::{emu.account_id}:user/emulator is not authorized to perform:"
+        f" workspaces:{DESCRIBE} on resource:"
+        f" arn:aws:workspaces:us-east-1:{emu.account_id}:workspaceimage/{victim}"
+    )
+
+
+async def test_other_images_are_served_beside_a_denied_one(ask: Any) -> None:
+    victim, other = Emulator(images=5).owned_image_ids[:2]
+    async with Emulator(images=5, deny_images=[victim]) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": other})
+    assert answer.status == 200
 
 
 def test_fault_plans_with_one_seed_draw_identical_sequences() -> None:

@@ -137,7 +137,7 @@ async def test_missing_image_id_is_invalid(call: Any) -> None:
 
 
 @pytest.mark.parametrize("max_results", [0, 26, -1])
-async def test_max_results_outside_one_to_page_size_is_invalid(
+async def test_max_results_outside_one_to_25_is_invalid(
     emu: Emulator, call: Any, max_results: int
 ) -> None:
     answer = await call(DESCRIBE, {"ImageId": emu.owned_image_ids[0], "MaxResults": max_results})
@@ -189,3 +189,35 @@ async def test_describe_images_rejects_more_than_25_ids(emu: Emulator, call: Any
 async def test_describe_images_rejects_an_unknown_image_type(call: Any) -> None:
     answer = await call("DescribeWorkspaceImages", {"ImageType": "STOLEN"})
     assert answer.error_code == "InvalidParameterValuesException"
+
+
+@pytest.mark.parametrize("region", ["xx-fake-9", "US-EAST-1", "us-east-1 "])
+async def test_a_scope_for_a_region_that_does_not_exist_is_refused(call: Any, region: str) -> None:
+    answer = await call("DescribeWorkspaceImages", {}, region=region)
+    assert (answer.status, answer.error_code) == (400, "InvalidSignatureException")
+    assert answer.json["message"] == "Credential should be scoped to a valid region. "
+
+
+async def test_a_scope_for_a_real_region_the_emulator_does_not_serve_is_refused(call: Any) -> None:
+    answer = await call("DescribeWorkspaceImages", {}, region="eu-west-1")
+    assert (answer.status, answer.error_code) == (400, "InvalidSignatureException")
+    assert answer.json["message"] == (
+        "Credential should be scoped to a valid region, not 'eu-west-1'. "
+    )
+
+
+@pytest.mark.parametrize("max_results", [1, 10, 25])
+async def test_max_results_from_one_to_25_is_accepted_whatever_the_page_size(
+    ask: Any, max_results: int
+) -> None:
+    async with Emulator(images=40, seed=7, page_size=5) as small_pages:
+        image_id = image_with_shares(small_pages, 26)
+        answer = await ask(small_pages, DESCRIBE, {"ImageId": image_id, "MaxResults": max_results})
+    assert answer.status == 200
+    assert len(answer.json["ImagePermissions"]) == min(max_results, 5)
+
+
+async def test_without_max_results_a_page_holds_page_size_shares(ask: Any) -> None:
+    async with Emulator(images=40, seed=7, page_size=5) as small_pages:
+        answer = await ask(small_pages, DESCRIBE, {"ImageId": image_with_shares(small_pages, 26)})
+    assert len(answer.json["ImagePermissions"]) == 5
