@@ -1,4 +1,6 @@
-"""Fixtures for emulator tests: a served emulator, boto3 as the reference client, raw requests."""
+"""Fixtures for emulator tests: boto3 as the reference client, raw signed and unsigned requests.
+
+The served `emulator` and `threaded_emulator` come from the root conftest."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ class Answer:
 
 
 def botocore_signed(
-    emu: Emulator,
+    emulator: Emulator,
     operation: str,
     payload: dict[str, Any] | bytes,
     *,
@@ -45,11 +47,11 @@ def botocore_signed(
     content_type: str = JSON_11,
 ) -> tuple[dict[str, str], bytes]:
     """Headers and body exactly as botocore's reference signer produces them."""
-    cred = credentials or emu.credentials
+    cred = credentials or emulator.credentials
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     request = AWSRequest(
         method="POST",
-        url=emu.endpoint_url + "/",
+        url=emulator.endpoint_url + "/",
         data=body,
         headers={"Content-Type": content_type, "X-Amz-Target": f"WorkspacesService.{operation}"},
     )
@@ -66,24 +68,18 @@ class Send(Protocol):
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(images=40, seed=7) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
+async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
 
 
 @pytest.fixture
-def send(emu: Emulator, http: aiohttp.ClientSession) -> Send:
+def send(emulator: Emulator, http_session: aiohttp.ClientSession) -> Send:
     async def send(
         headers: dict[str, str], body: bytes, *, method: str = "POST", path: str = "/"
     ) -> Answer:
-        async with http.request(
-            method, emu.endpoint_url + path, headers=headers, data=body
+        async with http_session.request(
+            method, emulator.endpoint_url + path, headers=headers, data=body
         ) as response:
             return Answer(response.status, dict(response.headers), await response.read())
 
@@ -91,50 +87,48 @@ def send(emu: Emulator, http: aiohttp.ClientSession) -> Send:
 
 
 @pytest.fixture
-def sign(emu: Emulator) -> Callable[..., tuple[dict[str, str], bytes]]:
+def sign(emulator: Emulator) -> Callable[..., tuple[dict[str, str], bytes]]:
     def sign(operation: str, payload: dict[str, Any] | bytes, **options: Any) -> Any:
-        return botocore_signed(emu, operation, payload, **options)
+        return botocore_signed(emulator, operation, payload, **options)
 
     return sign
 
 
 @pytest.fixture
-def ask(http: aiohttp.ClientSession) -> Callable[..., Awaitable[Answer]]:
+def ask(http_session: aiohttp.ClientSession) -> Callable[..., Awaitable[Answer]]:
     """Sign with botocore and send to a given emulator: the common well-formed request."""
 
     async def ask(
-        emulator: Emulator, operation: str, payload: dict[str, Any] | bytes, **options: Any
+        target: Emulator, operation: str, payload: dict[str, Any] | bytes, **options: Any
     ) -> Answer:
-        headers, body = botocore_signed(emulator, operation, payload, **options)
-        async with http.post(emulator.endpoint_url + "/", headers=headers, data=body) as response:
+        headers, body = botocore_signed(target, operation, payload, **options)
+        async with http_session.post(
+            target.endpoint_url + "/", headers=headers, data=body
+        ) as response:
             return Answer(response.status, dict(response.headers), await response.read())
 
     return ask
 
 
 @pytest.fixture
-def call(emu: Emulator, ask: Callable[..., Awaitable[Answer]]) -> Callable[..., Awaitable[Answer]]:
+def call(
+    emulator: Emulator, ask: Callable[..., Awaitable[Answer]]
+) -> Callable[..., Awaitable[Answer]]:
     """`ask` the default emulator."""
 
     async def call(operation: str, payload: dict[str, Any] | bytes, **options: Any) -> Answer:
-        return await ask(emu, operation, payload, **options)
+        return await ask(emulator, operation, payload, **options)
 
     return call
 
 
-@pytest.fixture
-def threaded_emu() -> Iterator[Emulator]:
-    with Emulator(images=40, seed=7) as emulator:
-        yield emulator
-
-
 def make_boto_client(
-    emu: Emulator, *, credentials: EmulatorCredentials | None = None, region: str = "us-east-1"
+    target: Emulator, *, credentials: EmulatorCredentials | None = None, region: str = "us-east-1"
 ) -> Any:
-    cred = credentials or emu.credentials
+    cred = credentials or target.credentials
     return boto3.session.Session().client(
         "workspaces",
-        endpoint_url=emu.endpoint_url,
+        endpoint_url=target.endpoint_url,
         region_name=region,
         aws_access_key_id=cred.access_key,
         aws_secret_access_key=cred.secret_key,
@@ -144,11 +138,11 @@ def make_boto_client(
 
 
 @pytest.fixture
-def boto_factory(threaded_emu: Emulator) -> Iterator[Callable[..., Any]]:
+def boto_factory(threaded_emulator: Emulator) -> Iterator[Callable[..., Any]]:
     clients: list[Any] = []
 
     def factory(**options: Any) -> Any:
-        clients.append(make_boto_client(threaded_emu, **options))
+        clients.append(make_boto_client(threaded_emulator, **options))
         return clients[-1]
 
     yield factory

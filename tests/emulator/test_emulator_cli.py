@@ -42,11 +42,11 @@ def ipv6_loopback() -> bool:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 async def test_cli_announces_endpoint_and_credentials_then_exits_cleanly_on_signal(
-    http: Any, signum: signal.Signals
+    http_session: Any, signum: signal.Signals
 ) -> None:
     process, lines = await start_cli("--seed", "5")
     endpoint = lines[0]
-    async with http.get(endpoint + "/_emulator/health") as response:
+    async with http_session.get(endpoint + "/_emulator/health") as response:
         health = await response.json()
     process.send_signal(signum)
     _, stderr = await process.communicate()
@@ -63,11 +63,11 @@ async def test_cli_announces_endpoint_and_credentials_then_exits_cleanly_on_sign
 
 
 @pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
-async def test_an_ipv6_host_is_announced_in_brackets_and_served(http: Any) -> None:
+async def test_an_ipv6_host_is_announced_in_brackets_and_served(http_session: Any) -> None:
     process, lines = await start_cli("--host", "::1")
     endpoint = lines[0]
     try:
-        async with http.get(endpoint + "/_emulator/health") as response:
+        async with http_session.get(endpoint + "/_emulator/health") as response:
             status = response.status
     finally:
         process.send_signal(signal.SIGINT)

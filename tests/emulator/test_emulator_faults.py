@@ -14,8 +14,8 @@ from imgperms_async.emulator._faults import FaultPlan
 DESCRIBE = "DescribeWorkspaceImagePermissions"
 
 
-async def statuses_by_image(ask: Any, emu: Emulator, image_ids: list[str]) -> dict[str, int]:
-    answers = await asyncio.gather(*(ask(emu, DESCRIBE, {"ImageId": i}) for i in image_ids))
+async def statuses_by_image(ask: Any, emulator: Emulator, image_ids: list[str]) -> dict[str, int]:
+    answers = await asyncio.gather(*(ask(emulator, DESCRIBE, {"ImageId": i}) for i in image_ids))
     return {image_id: answer.status for image_id, answer in zip(image_ids, answers, strict=True)}
 
 

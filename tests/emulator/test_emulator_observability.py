@@ -11,10 +11,12 @@ from imgperms_async.emulator import Emulator, EmulatorCredentials, RequestRecord
 DESCRIBE = "DescribeWorkspaceImagePermissions"
 
 
-async def test_each_request_is_logged_with_what_it_asked_and_got(emu: Emulator, call: Any) -> None:
-    image_id = emu.owned_image_ids[0]
+async def test_each_request_is_logged_with_what_it_asked_and_got(
+    emulator: Emulator, call: Any
+) -> None:
+    image_id = emulator.owned_image_ids[0]
     await call(DESCRIBE, {"ImageId": image_id})
-    (record,) = emu.requests
+    (record,) = emulator.requests
     assert record == RequestRecord(
         operation=DESCRIBE,
         image_id=image_id,
@@ -22,20 +24,24 @@ async def test_each_request_is_logged_with_what_it_asked_and_got(emu: Emulator, 
         status=200,
         error_code=None,
         time=record.time,
-        access_key=emu.credentials.access_key,
+        access_key=emulator.credentials.access_key,
     )
 
 
-async def test_rejected_requests_are_logged_with_their_error_code(call: Any, emu: Emulator) -> None:
+async def test_rejected_requests_are_logged_with_their_error_code(
+    call: Any, emulator: Emulator
+) -> None:
     await call(DESCRIBE, {"ImageId": "wsi-000000000"})
-    assert [(r.status, r.error_code) for r in emu.requests] == [(400, "ResourceNotFoundException")]
+    assert [(r.status, r.error_code) for r in emulator.requests] == [
+        (400, "ResourceNotFoundException")
+    ]
 
 
-async def test_counters_tally_served_rejected_and_operations(emu: Emulator, call: Any) -> None:
-    await call(DESCRIBE, {"ImageId": emu.owned_image_ids[0]})
+async def test_counters_tally_served_rejected_and_operations(emulator: Emulator, call: Any) -> None:
+    await call(DESCRIBE, {"ImageId": emulator.owned_image_ids[0]})
     await call(DESCRIBE, {"ImageId": "wsi-000000000"})
     await call("DescribeWorkspaceImages", {})
-    assert emu.stats == {
+    assert emulator.stats == {
         "requests": 3,
         "served": 2,
         "rejected": 1,
@@ -44,16 +50,16 @@ async def test_counters_tally_served_rejected_and_operations(emu: Emulator, call
     }
 
 
-async def test_reset_log_clears_records_and_counters(emu: Emulator, call: Any) -> None:
-    await call(DESCRIBE, {"ImageId": emu.owned_image_ids[0]})
-    emu.reset_log()
-    assert (emu.requests, emu.stats) == ([], {})
+async def test_reset_log_clears_records_and_counters(emulator: Emulator, call: Any) -> None:
+    await call(DESCRIBE, {"ImageId": emulator.owned_image_ids[0]})
+    emulator.reset_log()
+    assert (emulator.requests, emulator.stats) == ([], {})
 
 
 async def test_stats_endpoint_serves_counters_without_authentication(
-    emu: Emulator, call: Any, send: Any
+    emulator: Emulator, call: Any, send: Any
 ) -> None:
-    await call(DESCRIBE, {"ImageId": emu.owned_image_ids[0]})
+    await call(DESCRIBE, {"ImageId": emulator.owned_image_ids[0]})
     answer = await send({}, b"", method="GET", path="/_emulator/stats")
     assert answer.status == 200
     assert answer.json["requests"] == 1
@@ -65,25 +71,25 @@ async def test_health_endpoint_answers_ok(send: Any) -> None:
     assert (answer.status, answer.json) == (200, {"status": "ok"})
 
 
-async def test_credentials_repr_hides_the_secret_and_token(emu: Emulator) -> None:
-    shown = repr(emu.session_credentials)
-    assert emu.session_credentials.secret_key not in shown
-    assert str(emu.session_credentials.session_token) not in shown
+async def test_credentials_repr_hides_the_secret_and_token(emulator: Emulator) -> None:
+    shown = repr(emulator.session_credentials)
+    assert emulator.session_credentials.secret_key not in shown
+    assert str(emulator.session_credentials.session_token) not in shown
 
 
-async def test_unsigned_requests_are_served_when_verification_is_off(http: Any) -> None:
+async def test_unsigned_requests_are_served_when_verification_is_off(http_session: Any) -> None:
     async with Emulator(images=3, verify=False) as emu:
         headers = {
             "Content-Type": "application/x-amz-json-1.1",
             "X-Amz-Target": "WorkspacesService.DescribeWorkspaceImages",
         }
-        async with http.post(emu.endpoint_url, headers=headers, data=b"{}") as response:
+        async with http_session.post(emu.endpoint_url, headers=headers, data=b"{}") as response:
             body = await response.json(content_type=None)
     assert len(body["Images"]) == 3
 
 
-def test_threaded_start_reports_a_port_already_in_use(threaded_emu: Emulator) -> None:
-    port = int(threaded_emu.endpoint_url.rsplit(":", 1)[1])
+def test_threaded_start_reports_a_port_already_in_use(threaded_emulator: Emulator) -> None:
+    port = int(threaded_emulator.endpoint_url.rsplit(":", 1)[1])
     with pytest.raises(OSError, match="in use"), Emulator(images=1, port=port):
         pass
 
