@@ -67,6 +67,24 @@ def _latency(ctx: click.Context, param: click.Parameter, value: str) -> Latency:
         raise click.BadParameter(error.reason, ctx, param) from None
 
 
+def _regions(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...] | None:
+    return None if value is None else tuple(region.strip() for region in value.split(","))
+
+
+def _account_regions(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for text in value:
+        account, colon, region = text.partition(":")
+        if not colon or not account or not region:
+            raise click.BadParameter(f"must be ACCOUNT:REGION, got {text!r}", ctx, param)
+        pairs.append((account, region))
+    return tuple(pairs)
+
+
 class _Command(click.Command):
     """A click command whose bad option values are one line, without the usage text."""
 
@@ -96,24 +114,84 @@ class _Command(click.Command):
     "--images",
     type=int,
     callback=_require(COUNT),
-    default=200,
-    show_default=True,
-    help="How many seeded images to generate.",
+    help="Seeded images in each account and region  [default: 200; for an organization 20].",
 )
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Same seed, same images and shares."
 )
 @click.option(
+    "--accounts",
+    type=int,
+    callback=_require(COUNT),
+    metavar="N",
+    help="Serve an AWS organization: a management account and N members, with STS,"
+    " Organizations, EC2 DescribeRegions and the tagging API on the same port.",
+)
+@click.option(
+    "--regions",
+    callback=_regions,
+    metavar="R,...",
+    help="WorkSpaces regions served  [default: us-east-1; for an organization"
+    " us-east-1,eu-west-1,af-south-1].",
+)
+@click.option(
+    "--opt-in-disabled",
+    multiple=True,
+    callback=_account_regions,
+    metavar="ACCOUNT:REGION",
+    help="That account has not enabled that opt-in region (repeatable).",
+)
+@click.option(
+    "--deny-role",
+    multiple=True,
+    metavar="ACCOUNT",
+    help="The organization's role in that member denies AssumeRole (repeatable).",
+)
+@click.option(
+    "--external-id-role",
+    multiple=True,
+    metavar="ACCOUNT",
+    help="The role in that member requires the ExternalId (repeatable).",
+)
+@click.option(
+    "--external-id",
+    help="The ExternalId those roles require  [default: derived from the seed, printed].",
+)
+@click.option(
+    "--role-name",
+    metavar="NAME",
+    help="The role in every member  [default: OrganizationAccountAccessRole].",
+)
+@click.option(
+    "--delegated-admin",
+    "delegated_admins",
+    multiple=True,
+    metavar="ACCOUNT",
+    help="That member may list the organization's accounts (repeatable).",
+)
+@click.option(
+    "--credential-duration",
+    type=float,
+    callback=_require(POSITIVE),
+    metavar="SECS",
+    help="Sessions AssumeRole issues expire after SECS, whatever DurationSeconds asked.",
+)
+@click.option(
     "--rate",
     type=float,
     callback=_require(POSITIVE),
-    help="Requests per second allowed per access key (default: no limit).",
+    help="WorkSpaces requests per second allowed per account and region (default: no limit).",
 )
 @click.option(
     "--burst",
     type=float,
     callback=_require(AT_LEAST_ONE),
     help="Requests allowed at once above the rate (default: the rate, at least 1).",
+)
+@click.option(
+    "--aws-limits",
+    is_flag=True,
+    help="Throttle as AWS documents for WorkSpaces: 2 requests/s, burst 5, per account and region.",
 )
 @click.option(
     "--fault-rate",
@@ -161,6 +239,12 @@ class _Command(click.Command):
     metavar="IMAGE_ID",
     help="Answer AccessDeniedException for every call on this image (repeatable).",
 )
+@click.option(
+    "--deny-writes",
+    multiple=True,
+    metavar="ACCOUNT",
+    help="UpdateWorkspaceImagePermission in that account answers AccessDenied (repeatable).",
+)
 @click.option("--no-verify", is_flag=True, help="Accept unsigned or wrongly signed requests.")
 @click.option(
     "--clock-offset",
@@ -182,16 +266,27 @@ def emulator(
     ctx: click.Context,
     host: str,
     port: int,
-    images: int,
+    images: int | None,
     seed: int,
+    accounts: int | None,
+    regions: tuple[str, ...] | None,
+    opt_in_disabled: tuple[tuple[str, str], ...],
+    deny_role: tuple[str, ...],
+    external_id_role: tuple[str, ...],
+    external_id: str | None,
+    role_name: str | None,
+    delegated_admins: tuple[str, ...],
+    credential_duration: float | None,
     rate: float | None,
     burst: float | None,
+    aws_limits: bool,
     fault_rate: float,
     drop_rate: float,
     malformed_rate: float,
     latency: Latency,
     page_size: int,
     deny_images: tuple[str, ...],
+    deny_writes: tuple[str, ...],
     no_verify: bool,
     clock_offset: float,
     retry_after: float | None,
@@ -200,7 +295,8 @@ def emulator(
 
     The first line printed is the endpoint URL, then `export AWS_...=...` lines with the
     credentials it accepts: `eval` them in a shell and boto3, the AWS CLI or `imgperms audit`
-    talk to it.
+    talk to it. With --accounts it serves an organization, and the credentials are the
+    management account's; what else you need to know about it is printed on stderr.
     """
     try:
         served = Emulator(
@@ -208,14 +304,25 @@ def emulator(
             seed=seed,
             host=host,
             port=port,
+            accounts=accounts,
+            regions=regions,
+            opt_in_disabled=opt_in_disabled,
+            deny_role=deny_role,
+            external_id_role=external_id_role,
+            external_id=external_id,
+            role_name=role_name,
+            delegated_admins=delegated_admins,
+            credential_duration=credential_duration,
             rate=rate,
             burst=burst,
+            aws_limits=aws_limits,
             fault_rate=fault_rate,
             drop_rate=drop_rate,
             malformed_rate=malformed_rate,
             latency=latency,
             page_size=page_size,
             deny_images=deny_images,
+            deny_writes=deny_writes,
             verify=not no_verify,
             clock_offset=clock_offset,
             retry_after=retry_after,

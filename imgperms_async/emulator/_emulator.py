@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Self
 
 from aiohttp import web
 
 from ._credentials import DEFAULT_CREDENTIALS, EmulatorCredentials
+from ._ec2 import Ec2
 from ._faults import FaultPlan
-from ._operations import Operations
+from ._identity import Identities
 from ._options import (
+    ACCOUNT_ID,
     AT_LEAST_ONE,
     COUNT,
     FINITE,
@@ -29,16 +32,28 @@ from ._options import (
     Latency,
     check_latency,
 )
+from ._organization import generate_organization
+from ._organizations import Organizations
+from ._regions import DEFAULT_ORGANIZATION_REGIONS, WORKSPACES_REGIONS
 from ._request_log import RequestLog, RequestRecord
-from ._server import EmulatorServer
-from ._sigv4 import SigV4Verifier
-from ._state import ImageStore, generate_shares
+from ._server import EmulatorServer, RequestIds
+from ._sts import Sts
+from ._tagging import Tagging
 from ._throttle import TokenBucket
-from ._tokens import PageTokens
+from ._truth import ScopedTruth, scoped_truth
+from ._workspaces import Workspaces
+from ._world import World, apply_account_options, standalone_world
 
 __all__ = ["Emulator"]
 
 DEFAULT_REGION = "us-east-1"
+STANDALONE_IMAGES = 200
+ORGANIZATION_IMAGES = 20
+AWS_LIMITS = (2.0, 5.0)
+"""What AWS documents for the WorkSpaces API: 2 requests/s with a burst of 5, per account and
+region."""
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
 
 
 def _bracketed(host: str) -> str:
@@ -46,76 +61,153 @@ def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _checked_regions(regions: Sequence[str] | None, organization: bool) -> tuple[str, ...]:
+    if regions is None:
+        return DEFAULT_ORGANIZATION_REGIONS if organization else (DEFAULT_REGION,)
+    chosen = tuple(regions)
+    if not chosen:
+        raise InvalidOption("regions", "must name at least one region, got none")
+    for region in chosen:
+        if region not in WORKSPACES_REGIONS:
+            raise InvalidOption("regions", f"names {region!r}, where WorkSpaces is not offered")
+    if len(set(chosen)) != len(chosen):
+        raise InvalidOption("regions", f"names a region twice: {', '.join(chosen)}")
+    return chosen
+
+
+def _rate_limit(
+    rate: float | None, burst: float | None, aws_limits: bool
+) -> tuple[float, float] | None:
+    if aws_limits:
+        if rate is not None or burst is not None:
+            raise InvalidOption("aws_limits", "sets the rate and burst; give those or this")
+        return AWS_LIMITS
+    if burst is not None:
+        AT_LEAST_ONE.check("burst", burst)
+        if rate is None:
+            raise InvalidOption("burst", "is set without a rate")
+    if rate is None:
+        return None
+    POSITIVE.check("rate", rate)
+    return rate, burst or max(1.0, rate)
+
+
 class Emulator:
-    """A local WorkSpaces endpoint with seeded state, strict SigV4 checks and injectable faults.
+    """A local AWS endpoint for WorkSpaces images, strict enough to test a client against.
+
+    By default one standalone account in us-east-1 (`images` seeded images). With `accounts`,
+    an organization: a management account (whose keys the emulator's credentials are) and that
+    many members, each with `images` images in every region it enabled, served beside STS,
+    Organizations, EC2 DescribeRegions and the tagging API on the same port.
 
     Use `async with` inside a running loop, or plain `with` to serve from a background thread
     (for synchronous clients such as boto3). Every argument is checked here, so a bad value is a
-    ValueError naming it, before anything is served.
+    ValueError naming it, before anything is served. `clock` (epoch seconds) is what signatures,
+    session expiry, rate limits and the log go by; tests move it instead of sleeping.
     """
 
     def __init__(
         self,
-        images: int | Mapping[str, Sequence[str]] = 200,
+        images: int | Mapping[str, Sequence[str]] | None = None,
         *,
         seed: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
+        accounts: int | None = None,
+        regions: Sequence[str] | None = None,
+        opt_in_disabled: Iterable[tuple[str, str]] = (),
+        deny_role: Iterable[str] = (),
+        external_id_role: Iterable[str] = (),
+        external_id: str | None = None,
+        role_name: str | None = None,
+        delegated_admins: Iterable[str] = (),
+        credential_duration: float | None = None,
         rate: float | None = None,
         burst: float | None = None,
+        aws_limits: bool = False,
         fault_rate: float = 0.0,
         drop_rate: float = 0.0,
         malformed_rate: float = 0.0,
         latency: Latency = 0.0,
         deny_images: Iterable[str] = (),
+        deny_writes: Iterable[str] = (),
         page_size: int = 25,
         verify: bool = True,
         clock_offset: float = 0.0,
+        clock: Callable[[], float] = time.time,
         retry_after: float | None = None,
         credentials: Sequence[EmulatorCredentials] | None = None,
     ) -> None:
-        if isinstance(images, int):
-            shares: Mapping[str, Sequence[str]] = generate_shares(
-                COUNT.check("images", images), seed
-            )
-        else:
-            shares = images
+        self._host = HOST.check("host", host)
+        self._port = PORT.check("port", port)
         for name, value in (
             ("fault_rate", fault_rate),
             ("drop_rate", drop_rate),
             ("malformed_rate", malformed_rate),
         ):
             FRACTION.check(name, value)
-        if rate is not None:
-            POSITIVE.check("rate", rate)
-        if burst is not None:
-            AT_LEAST_ONE.check("burst", burst)
-            if rate is None:
-                raise InvalidOption("burst", "is set without a rate")
+        limit = _rate_limit(rate, burst, aws_limits)
         if retry_after is not None:
             NON_NEGATIVE.check("retry_after", retry_after)
-        self._store = ImageStore(shares, seed)
-        denied = frozenset(deny_images)
-        unknown = sorted(denied - set(self._store.image_ids))
+        self._clock_offset = FINITE.check("clock_offset", clock_offset)
+        self._clock = clock
+        self._world = self._build_world(
+            images,
+            seed=seed,
+            accounts=accounts,
+            regions=_checked_regions(regions, accounts is not None),
+            role_name=role_name,
+            external_id=external_id,
+        )
+        if credential_duration is not None:
+            if accounts is None:
+                raise InvalidOption("credential_duration", "needs an organization (accounts)")
+            POSITIVE.check("credential_duration", credential_duration)
+        apply_account_options(
+            self._world,
+            opt_in_disabled=opt_in_disabled,
+            deny_role=deny_role,
+            external_id_role=external_id_role,
+            delegated_admins=delegated_admins,
+        )
+        images_here = {image for store in self._world.stores.values() for image in store.image_ids}
+        unknown = sorted(set(deny_images) - images_here)
         if unknown:
             raise InvalidOption("deny_images", f"names {unknown[0]!r}, which is not an image here")
+        writers = frozenset(deny_writes)
+        for account_id in sorted(writers):
+            ACCOUNT_ID.check("deny_writes", account_id)
+            if account_id not in self._world.accounts:
+                raise InvalidOption(
+                    "deny_writes", f"names {account_id}, which is not an account here"
+                )
         self._credentials = tuple(credentials or DEFAULT_CREDENTIALS)
-        self._host = HOST.check("host", host)
-        self._port = PORT.check("port", port)
-        self._clock_offset = FINITE.check("clock_offset", clock_offset)
+        self._identities = Identities(self._world.home_account_id, self._credentials, seed=seed)
         self._log = RequestLog()
-        tokens = PageTokens(hashlib.sha256(f"page-tokens-{seed}".encode()).digest())
         self._server = EmulatorServer(
-            operations=Operations(
-                self._store, tokens, page_size=PAGE_SIZE.check("page_size", page_size)
+            world=self._world,
+            identities=self._identities,
+            services=(
+                Workspaces(
+                    self._world,
+                    seed=seed,
+                    page_size=PAGE_SIZE.check("page_size", page_size),
+                    deny_images=deny_images,
+                    deny_writes=writers,
+                ),
+                Sts(
+                    self._world,
+                    self._identities,
+                    clock=self._now,
+                    credential_duration=credential_duration,
+                ),
+                Organizations(self._world, seed=seed),
+                Ec2(self._world),
+                Tagging(),
             ),
-            verifier=(
-                SigV4Verifier(self._credentials, regions=(DEFAULT_REGION,), clock=self._now)
-                if verify
-                else None
-            ),
-            region=DEFAULT_REGION,
-            bucket=None if rate is None else TokenBucket(rate, burst or max(1.0, rate)),
+            verify=verify,
+            clock=self._now,
+            bucket=None if limit is None else TokenBucket(*limit, clock=self._now),
             faults=FaultPlan(
                 seed=seed,
                 fault_rate=fault_rate,
@@ -123,17 +215,54 @@ class Emulator:
                 malformed_rate=malformed_rate,
                 latency=check_latency(latency),
             ),
-            denied_images=denied,
-            clock=self._now,
             retry_after=retry_after,
             log=self._log,
+            request_ids=RequestIds(seed),
         )
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
+    @staticmethod
+    def _build_world(
+        images: int | Mapping[str, Sequence[str]] | None,
+        *,
+        seed: int,
+        accounts: int | None,
+        regions: tuple[str, ...],
+        role_name: str | None,
+        external_id: str | None,
+    ) -> World:
+        if accounts is None:
+            for name, value in (("role_name", role_name), ("external_id", external_id)):
+                if value is not None:
+                    raise InvalidOption(name, "needs an organization (accounts)")
+            if isinstance(images, int):
+                COUNT.check("images", images)
+            return standalone_world(STANDALONE_IMAGES if images is None else images, seed, regions)
+        COUNT.check("accounts", accounts)
+        if images is not None and not isinstance(images, int):
+            raise InvalidOption("images", "given image by image are for a standalone account")
+        world = generate_organization(
+            accounts,
+            regions,
+            COUNT.check("images", ORGANIZATION_IMAGES if images is None else images),
+            seed,
+        )
+        if role_name is not None and not _ROLE_NAME.fullmatch(role_name):
+            raise InvalidOption("role_name", f"must be an IAM role name, got {role_name!r}")
+        if external_id is not None and not _EXTERNAL_ID.fullmatch(external_id):
+            raise InvalidOption(
+                "external_id", f"must be 2 to 1224 of [\\w+=,.@:/-], got {external_id!r}"
+            )
+        world.role_name = role_name or world.role_name
+        world.external_id = external_id or (
+            "emulator-" + hashlib.sha256(f"external-id-{seed}".encode()).hexdigest()[:16]
+        )
+        return world
+
     def _now(self) -> float:
-        return time.time() + self._clock_offset
+        return self._clock() + self._clock_offset
 
     async def start(self) -> None:
         runner = web.AppRunner(self._server.application(), access_log=None)
@@ -227,20 +356,48 @@ class Emulator:
 
     @property
     def account_id(self) -> str:
-        """The account the default credentials belong to, which owns the images."""
-        return self._store.owner_account_id
+        """The account the emulator's own credentials belong to: the standalone account, or the
+        organization's management account."""
+        return self._world.home_account_id
 
     @property
     def region(self) -> str:
-        return DEFAULT_REGION
+        """The first region served, the one the announced `AWS_DEFAULT_REGION` names."""
+        return self._world.regions[0]
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self._world.regions
+
+    @property
+    def external_id(self) -> str | None:
+        """The ExternalId the roles of `external_id_role` accounts require (organizations)."""
+        return self._world.external_id if self._world.organization is not None else None
+
+    def role_arn(self, account_id: str) -> str:
+        """The ARN of the organization's role in that account, as AssumeRole wants it."""
+        return self._world.role_arn(account_id)
 
     @property
     def truth(self) -> Mapping[str, tuple[str, ...]]:
-        return self._store.truth()
+        """Image id -> shared account ids in server order, for every image of every account
+        and region (image ids are unique across them)."""
+        return {
+            image: shares
+            for store in self._world.stores.values()
+            for image, shares in store.truth().items()
+        }
+
+    @property
+    def scoped_truth(self) -> ScopedTruth:
+        """The organization, and each account's images per region: what /_emulator/truth serves."""
+        return scoped_truth(self._world)
 
     @property
     def owned_image_ids(self) -> tuple[str, ...]:
-        return self._store.image_ids
+        """The images of the emulator's own account, region by region, in listing order."""
+        home = self._world.accounts[self._world.home_account_id]
+        return tuple(image for store in home.stores.values() for image in store.image_ids)
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -249,6 +406,11 @@ class Emulator:
     @property
     def stats(self) -> dict[str, int]:
         return dict(self._log.counters)
+
+    @property
+    def scope_stats(self) -> dict[tuple[str, str], dict[str, int]]:
+        """Counters per (account, region): requests, served, rejected, error.<code>."""
+        return {scope: dict(counters) for scope, counters in self._log.scopes.items()}
 
     def reset_log(self) -> None:
         self._log.reset()

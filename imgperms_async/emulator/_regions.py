@@ -8,6 +8,7 @@ Copied from botocore's endpoints.json and AWS's region table (2026).
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_ORGANIZATION_REGIONS",
     "OPT_IN_REGIONS",
     "REGIONS",
     "WORKSPACES_REGIONS",
@@ -75,6 +76,9 @@ WORKSPACES_REGIONS = frozenset(
         "us-west-2",
     }
 )
+
+DEFAULT_ORGANIZATION_REGIONS = ("us-east-1", "eu-west-1", "af-south-1")
+"""Two regions every account has, and one opt-in region some members never enabled."""
 
 
 def scope_region_message(region: str) -> str:

@@ -19,14 +19,17 @@ from urllib.parse import parse_qsl, quote
 from multidict import MultiMapping
 
 from ._credentials import EmulatorCredentials
-from ._errors import ServiceError
+from ._errors import AuthFailure
 from ._regions import scope_region_message
 
 __all__ = [
+    "INVALID_TOKEN",
+    "CredentialLookup",
+    "CredentialScope",
     "SigV4Verifier",
     "SignedRequest",
-    "access_key_of",
     "canonical_request",
+    "credential_scope",
     "signing_key",
     "string_to_sign",
 ]
@@ -38,7 +41,9 @@ _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your"
     " AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
-_INVALID_TOKEN = "The security token included in the request is invalid."
+INVALID_TOKEN = "The security token included in the request is invalid."
+_EXPIRED_TOKEN = "The security token included in the request is expired"
+CredentialLookup = Callable[[str], EmulatorCredentials | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +68,12 @@ class _Authorization:
     signature: str
 
 
-def _incomplete(message: str) -> ServiceError:
-    return ServiceError("IncompleteSignatureException", message)
+def _incomplete(message: str) -> AuthFailure:
+    return AuthFailure("incomplete", message)
+
+
+def _signature(message: str) -> AuthFailure:
+    return AuthFailure("signature", message)
 
 
 def _parse_authorization(value: str) -> _Authorization:
@@ -77,9 +86,8 @@ def _parse_authorization(value: str) -> _Authorization:
         params[key] = val
     for required in ("Credential", "SignedHeaders", "Signature"):
         if not params.get(required):
-            raise _incomplete(
-                f"Authorization header requires '{required}' parameter. Authorization={value}"
-            )
+            # AWS goes on to echo the header; the emulator keeps it out of every answer.
+            raise _incomplete(f"Authorization header requires '{required}' parameter.")
     scope = params["Credential"].split("/")
     if len(scope) != 5:
         raise _incomplete(
@@ -163,13 +171,18 @@ class SigV4Verifier:
 
     def __init__(
         self,
-        credentials: Iterable[EmulatorCredentials],
+        credentials: Iterable[EmulatorCredentials] | CredentialLookup,
         *,
         service: str = "workspaces",
         regions: Collection[str] = ("us-east-1",),
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._credentials = {cred.access_key: cred for cred in credentials}
+        """`credentials` is a fixed set, or a lookup by access key for a set that grows (STS)."""
+        self._lookup = (
+            credentials
+            if callable(credentials)
+            else {cred.access_key: cred for cred in credentials}.get
+        )
         self._service = service
         self._regions = frozenset(regions)
         self._clock = clock
@@ -178,57 +191,53 @@ class SigV4Verifier:
         """Return the credential that signed the request, or raise the error AWS would answer."""
         header = request.headers.get("Authorization")
         if not header:
-            raise ServiceError(
-                "MissingAuthenticationTokenException", "Missing Authentication Token"
-            )
+            raise AuthFailure("missing", "Missing Authentication Token")
         auth = _parse_authorization(header)
         amz_date = request.headers.get("X-Amz-Date")
         if amz_date is None:
             raise _incomplete(
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date'"
-                f" header. Authorization={header}"
+                " header."
             )
         self._check_scope(auth, amz_date)
-        credential = self._credentials.get(auth.access_key)
+        credential = self._lookup(auth.access_key)
         if credential is None:
-            raise ServiceError("UnrecognizedClientException", _INVALID_TOKEN)
+            raise AuthFailure("unrecognized", INVALID_TOKEN)
         self._check_session_token(credential, auth, request)
-        self._check_freshness(amz_date)
+        now = self._clock()
+        if credential.expiration is not None and now >= credential.expiration:
+            raise AuthFailure("expired_token", _EXPIRED_TOKEN)
+        self._check_freshness(amz_date, now)
         scope = f"{auth.date}/{auth.region}/{auth.service}/{auth.terminator}"
         to_sign = string_to_sign(amz_date, scope, canonical_request(request, auth.signed_headers))
         key = signing_key(credential.secret_key, auth.date, auth.region, auth.service)
         expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
-            raise ServiceError("InvalidSignatureException", _MISMATCH)
+            raise _signature(_MISMATCH)
         return credential
 
     def _check_scope(self, auth: _Authorization, amz_date: str) -> None:
         if "host" not in auth.signed_headers:
-            raise ServiceError(
-                "InvalidSignatureException",
+            raise _signature(
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
             )
         if "x-amz-date" not in auth.signed_headers:
-            raise ServiceError(
-                "InvalidSignatureException",
+            raise _signature(
                 "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
             )
         if auth.region not in self._regions:
-            raise ServiceError("InvalidSignatureException", scope_region_message(auth.region))
+            raise _signature(scope_region_message(auth.region))
         if auth.service != self._service:
-            raise ServiceError(
-                "InvalidSignatureException",
-                f"Credential should be scoped to correct service: '{self._service}'.",
+            raise _signature(
+                f"Credential should be scoped to correct service: '{self._service}'. ",
             )
         if auth.terminator != "aws4_request":
-            raise ServiceError(
-                "InvalidSignatureException",
+            raise _signature(
                 "Credential should be scoped with a valid terminator: 'aws4_request',"
                 f" not '{auth.terminator}'.",
             )
         if auth.date != amz_date[:8]:
-            raise ServiceError(
-                "InvalidSignatureException",
+            raise _signature(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
                 f" from HTTP: '{auth.date}' != '{amz_date[:8]}', from '{amz_date}'.",
             )
@@ -240,33 +249,48 @@ class SigV4Verifier:
         sent = request.headers.get("X-Amz-Security-Token")
         if credential.session_token is None:
             if sent is not None:
-                raise ServiceError("UnrecognizedClientException", _INVALID_TOKEN)
+                raise AuthFailure("unrecognized", INVALID_TOKEN)
             return
         if (
             sent is None
             or "x-amz-security-token" not in auth.signed_headers
             or not hmac.compare_digest(sent.encode(), credential.session_token.encode())
         ):
-            raise ServiceError("UnrecognizedClientException", _INVALID_TOKEN)
+            raise AuthFailure("unrecognized", INVALID_TOKEN)
 
-    def _check_freshness(self, amz_date: str) -> None:
+    @staticmethod
+    def _check_freshness(amz_date: str, now: float) -> None:
         signed_at = _parse_amz_date(amz_date)
-        now = self._clock()
         if signed_at < now - MAX_SKEW_SECS:
-            raise ServiceError(
-                "InvalidSignatureException",
+            raise AuthFailure(
+                "stale",
                 f"Signature expired: {amz_date} is now earlier than"
                 f" {_format_amz_date(now - MAX_SKEW_SECS)} ({_format_amz_date(now)} - 5 min.)",
             )
         if signed_at > now + MAX_SKEW_SECS:
-            raise ServiceError(
-                "InvalidSignatureException",
+            raise AuthFailure(
+                "stale",
                 f"Signature not yet current: {amz_date} is still later than"
                 f" {_format_amz_date(now + MAX_SKEW_SECS)} ({_format_amz_date(now)} + 5 min.)",
             )
 
 
-def access_key_of(authorization: str) -> str | None:
-    """Name the caller without verifying, so rate limits still apply with verification off."""
+@dataclass(frozen=True, slots=True)
+class CredentialScope:
+    """What a signature claims before it is checked: whose key, for which region and service."""
+
+    access_key: str
+    region: str
+    service: str
+
+
+def credential_scope(authorization: str | None) -> CredentialScope | None:
+    """Read the scope without verifying: it picks the service, and names the caller when
+    verification is off."""
+    if not authorization:
+        return None
     _, _, credential = authorization.partition("Credential=")
-    return credential.partition("/")[0] or None
+    parts = credential.partition(",")[0].split("/")
+    if len(parts) != 5:
+        return None
+    return CredentialScope(access_key=parts[0], region=parts[2], service=parts[3])

@@ -12,10 +12,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from imgperms_async.emulator import Emulator
 from imgperms_async.emulator._command import emulator
 
 
-async def start_cli(*args: str) -> tuple[asyncio.subprocess.Process, list[str]]:
+async def line_of(stream: asyncio.StreamReader) -> str:
+    """The next line, or a failure after 10 s rather than a test that hangs."""
+    return (await asyncio.wait_for(stream.readline(), 10)).decode().rstrip("\n")
+
+
+async def start_cli(*args: str, lines: int = 5) -> tuple[asyncio.subprocess.Process, list[str]]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -27,8 +33,8 @@ async def start_cli(*args: str) -> tuple[asyncio.subprocess.Process, list[str]]:
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
-    lines = [(await process.stdout.readline()).decode().rstrip("\n") for _ in range(5)]
-    return process, lines
+    announced = [await line_of(process.stdout) for _ in range(lines)]
+    return process, announced
 
 
 def ipv6_loopback() -> bool:
@@ -100,6 +106,18 @@ async def test_an_ipv6_host_is_announced_in_brackets_and_served(http_session: An
         (["--clock-offset", "inf"], "--clock-offset"),
         (["--retry-after", "-1"], "--retry-after"),
         (["--deny-image", "wsi-notanimage"], "--deny-image"),
+        (["--accounts", "-1"], "--accounts"),
+        (["--accounts", "2", "--regions", "us-west-1"], "--regions"),
+        (["--accounts", "2", "--opt-in-disabled", "123456789012"], "--opt-in-disabled"),
+        (["--accounts", "2", "--deny-role", "123456789012"], "--deny-role"),
+        (["--accounts", "2", "--external-id-role", "12345"], "--external-id-role"),
+        (["--accounts", "2", "--delegated-admin", "123456789012"], "--delegated-admin"),
+        (["--accounts", "2", "--credential-duration", "0"], "--credential-duration"),
+        (["--accounts", "2", "--role-name", "no spaces"], "--role-name"),
+        (["--accounts", "2", "--external-id", "x"], "--external-id"),
+        (["--deny-role", "123456789012"], "--deny-role"),
+        (["--deny-writes", "123456789012"], "--deny-writes"),
+        (["--aws-limits", "--rate", "3"], "--aws-limits"),
     ],
 )
 def test_a_bad_value_is_a_one_line_usage_error_naming_its_flag(
@@ -120,3 +138,31 @@ def test_python_dash_m_runs_the_same_command() -> None:
     ).stdout
     assert shown.startswith("Usage: python -m imgperms_async.emulator [OPTIONS]")
     assert {param.opts[0] for param in emulator.params} <= set(shown.split())
+
+
+async def read_notes(process: asyncio.subprocess.Process) -> list[str]:
+    assert process.stderr is not None
+    notes = []
+    while not notes or "/_emulator/truth" not in notes[-1]:
+        notes.append(await line_of(process.stderr))
+    return notes
+
+
+async def test_an_organization_also_exports_aws_endpoint_url_and_describes_itself(
+    http_session: Any,
+) -> None:
+    member = list(Emulator(accounts=3, seed=2).scoped_truth.images)[1]
+    process, lines = await start_cli(
+        "--accounts", "3", "--seed", "2", "--external-id-role", member, lines=6
+    )
+    notes = await read_notes(process)
+    process.send_signal(signal.SIGINT)
+    await process.communicate()
+    endpoint = lines[0]
+    assert lines[5] == f"export AWS_ENDPOINT_URL={endpoint}"
+    assert notes[0].startswith("# organization o-")
+    external_id = Emulator(accounts=3, seed=2).external_id
+    assert f"# the role requires ExternalId {external_id} in: {member}" in notes
+    assert all(note.startswith("# ") for note in notes)
+    assert not any("secret" in note for note in notes)
+    assert process.returncode == 0

@@ -25,6 +25,9 @@ async def test_each_request_is_logged_with_what_it_asked_and_got(
         error_code=None,
         time=record.time,
         access_key=emulator.credentials.access_key,
+        service="workspaces",
+        account_id=emulator.account_id,
+        region="us-east-1",
     )
 
 
