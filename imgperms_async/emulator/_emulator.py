@@ -355,6 +355,22 @@ class Emulator:
         return self._first_credential(with_token=True)
 
     @property
+    def environment(self) -> dict[str, str]:
+        """The variables that point boto3, the AWS CLI and imgperms here, with the emulator's
+        own credentials: what `imgperms emulator` prints as `export` lines. An organization adds
+        AWS_ENDPOINT_URL, so every service (STS, Organizations, ...) comes here too."""
+        credentials = self.credentials
+        variables = {
+            "AWS_ACCESS_KEY_ID": credentials.access_key,
+            "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ENDPOINT_URL_WORKSPACES": self.endpoint_url,
+        }
+        if self._world.organization is not None:
+            variables["AWS_ENDPOINT_URL"] = self.endpoint_url
+        return variables
+
+    @property
     def account_id(self) -> str:
         """The account the emulator's own credentials belong to: the standalone account, or the
         organization's management account."""

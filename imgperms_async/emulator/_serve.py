@@ -21,19 +21,9 @@ LISTED_ACCOUNTS = 50
 
 
 def announcement(emulator: Emulator) -> str:
-    """The endpoint, then the credentials it accepts as shell `export` lines."""
-    credentials = emulator.credentials
-    url = emulator.endpoint_url
-    lines = [
-        url,
-        f"export AWS_ACCESS_KEY_ID={credentials.access_key}",
-        f"export AWS_SECRET_ACCESS_KEY={credentials.secret_key}",
-        f"export AWS_DEFAULT_REGION={emulator.region}",
-        f"export AWS_ENDPOINT_URL_WORKSPACES={url}",
-    ]
-    if emulator.scoped_truth.organization is not None:
-        lines.append(f"export AWS_ENDPOINT_URL={url}")
-    return "\n".join(lines) + "\n"
+    """The endpoint, then the variables that point clients at it as shell `export` lines."""
+    exports = [f"export {name}={value}" for name, value in emulator.environment.items()]
+    return "\n".join([emulator.endpoint_url, *exports]) + "\n"
 
 
 def organization_notes(emulator: Emulator) -> str:

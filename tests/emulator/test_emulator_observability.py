@@ -103,3 +103,18 @@ def test_custom_credentials_replace_the_defaults() -> None:
     assert emu.credentials is only
     with pytest.raises(LookupError, match="session token"):
         _ = emu.session_credentials
+
+
+def test_the_environment_points_clients_here_with_the_emulators_own_keys() -> None:
+    standalone = Emulator(images=1, port=4599)
+    assert standalone.environment == {
+        "AWS_ACCESS_KEY_ID": standalone.credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": standalone.credentials.secret_key,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_WORKSPACES": "http://127.0.0.1:4599",
+    }
+
+
+def test_an_organizations_environment_sends_every_service_here() -> None:
+    environment = Emulator(accounts=1, port=4599).environment
+    assert environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4599"
