@@ -219,7 +219,7 @@ class Emulator:
             log=self._log,
             request_ids=RequestIds(seed),
         )
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
@@ -265,7 +265,7 @@ class Emulator:
         return self._clock() + self._clock_offset
 
     async def start(self) -> None:
-        runner = web.AppRunner(self._server.application(), access_log=None)
+        runner = web.ServerRunner(self._server.handler())
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port)
         await site.start()

@@ -46,11 +46,12 @@ class FaultPlan:
         self._drop_rate = drop_rate
         self._malformed_rate = malformed_rate
         self._latency = latency
-        self._active = bool(fault_rate or drop_rate or malformed_rate or any(self._latency))
+        self.active = bool(fault_rate or drop_rate or malformed_rate or any(self._latency))
+        """False when no fault can be drawn, so callers can skip building a request's key."""
         self._seen: Counter[bytes] = Counter()
 
     def decide(self, operation: str, body: bytes) -> FaultDecision:
-        if not self._active:
+        if not self.active:
             return _NO_FAULT
         request = hashlib.sha256(operation.encode() + b"\0" + body).digest()
         occurrence = self._seen[request]

@@ -93,6 +93,11 @@ class EmulatorServer:
         )
         self._date_second = -1
         self._date = ""
+        self._inspections: dict[str, Callable[[], web.Response]] = {
+            "/_emulator/stats": self._stats,
+            "/_emulator/health": self._health,
+            "/_emulator/truth": self._truth,
+        }
 
     def _served(self, service: Service) -> frozenset[str]:
         """The regions a scope may name for this service: STS and Organizations, global
@@ -100,16 +105,20 @@ class EmulatorServer:
         regions = frozenset(self._world.regions)
         return regions | {GLOBAL_REGION} if service.global_endpoint else regions
 
-    def application(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/", self._handle)
-        app.router.add_get("/_emulator/stats", self._stats)
-        app.router.add_get("/_emulator/health", self._health)
-        app.router.add_get("/_emulator/truth", self._truth)
-        app.router.add_route("*", "/{tail:.*}", self._not_found)
-        return app
+    def handler(self) -> web.Server:
+        """aiohttp's low-level server: one route table of four entries needs no router."""
+        return web.Server(self._route, access_log=None)
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method == "POST" and request.path == "/":
+            return await self._handle(request)
+        if request.method == "GET":
+            inspect = self._inspections.get(request.path)
+            if inspect is not None:
+                return inspect()
+        return self._not_found()
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         body = await request.read()
         headers = request.headers
         scope = credential_scope(headers.get("Authorization"))
@@ -124,10 +133,11 @@ class EmulatorServer:
             call = self._caller(service, request, body, scope)
             if service.throttled:
                 self._throttle(call)
-            decision = self._faults.decide(
-                f"{service.name}|{call.account.account_id}|{call.region}|{operation}", body
-            )
-            await self._inject(decision)
+            if self._faults.active:
+                decision = self._faults.decide(
+                    f"{service.name}|{call.account.account_id}|{call.region}|{operation}", body
+                )
+                await self._inject(decision)
             operation, params = protocol.read(headers, body)
             payload = protocol.wrap(operation, service.answer(operation, params, call), request_id)
             if decision.malformed:
@@ -139,8 +149,9 @@ class EmulatorServer:
             status, error_code, answer_headers, payload = protocol.error(error, request_id)
             if error.code == "ThrottlingException":
                 answer_headers.update(self._throttle_headers)
-        answer_headers.update(self._common_headers(request_id))
-        self._log.add(_record(service, operation, params, status, error_code, call, self._clock()))
+        now = self._clock()
+        answer_headers.update(self._common_headers(request_id, now))
+        self._log.add(_record(service, operation, params, status, error_code, call, now))
         if decision.failure == "dropped":
             return await _cut(request, status, answer_headers, payload)
         return web.Response(status=status, body=payload, headers=answer_headers)
@@ -159,7 +170,7 @@ class EmulatorServer:
         return self._default_service
 
     def _caller(
-        self, service: Service, request: web.Request, body: bytes, scope: CredentialScope | None
+        self, service: Service, request: web.BaseRequest, body: bytes, scope: CredentialScope | None
     ) -> Call:
         """Who calls and where, or the error AWS answers before looking at the request."""
         verifier = self._verifiers.get(service.name)
@@ -203,14 +214,13 @@ class EmulatorServer:
         if server_fault is not None:
             raise server_fault
 
-    def _common_headers(self, request_id: str) -> dict[str, str]:
-        now = self._clock()
+    def _common_headers(self, request_id: str, now: float) -> dict[str, str]:
         if int(now) != self._date_second:
             self._date_second = int(now)
             self._date = formatdate(now, usegmt=True)
         return {"x-amzn-RequestId": request_id, "Date": self._date}
 
-    async def _stats(self, _: web.Request) -> web.Response:
+    def _stats(self) -> web.Response:
         return web.json_response(
             {
                 "requests": len(self._log.records),
@@ -222,17 +232,17 @@ class EmulatorServer:
             }
         )
 
-    async def _health(self, _: web.Request) -> web.Response:
+    def _health(self) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    async def _truth(self, _: web.Request) -> web.Response:
+    def _truth(self) -> web.Response:
         return web.json_response(scoped_truth(self._world).to_json())
 
-    async def _not_found(self, _: web.Request) -> web.Response:
+    def _not_found(self) -> web.Response:
         error = ServiceError("UnknownOperationException", "Only POST / is served.", 404)
         request_id = self._request_ids.next()
         status, _code, headers, payload = self._default_service.protocol.error(error, request_id)
-        headers.update(self._common_headers(request_id))
+        headers.update(self._common_headers(request_id, self._clock()))
         return web.Response(status=status, body=payload, headers=headers)
 
 
@@ -269,7 +279,7 @@ def _str_or_none(value: object) -> str | None:
 
 
 async def _cut(
-    request: web.Request, status: int, headers: dict[str, str], payload: bytes
+    request: web.BaseRequest, status: int, headers: dict[str, str], payload: bytes
 ) -> web.StreamResponse:
     """Send the headers and half the body, then close: a connection lost mid-response."""
     response = web.StreamResponse(status=status, headers=headers)

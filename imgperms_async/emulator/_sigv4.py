@@ -44,6 +44,8 @@ _MISMATCH = (
 INVALID_TOKEN = "The security token included in the request is invalid."
 _EXPIRED_TOKEN = "The security token included in the request is expired"
 CredentialLookup = Callable[[str], EmulatorCredentials | None]
+_ADMITTED_CLAIMS = 4096
+"""Claims a verifier remembers as checked; beyond that it starts over, so memory stays bounded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +60,19 @@ class SignedRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class _Authorization:
+class _Claim:
+    """What an Authorization header claims besides the signature itself.
+
+    A client sends the same claim on every request of a day, so it is parsed (and, per
+    verifier, checked) once, and only the signature is new each time.
+    """
+
     access_key: str
     date: str
     region: str
     service: str
     terminator: str
     signed_headers: tuple[str, ...]
-    signature: str
 
 
 def _incomplete(message: str) -> AuthFailure:
@@ -76,55 +83,85 @@ def _signature(message: str) -> AuthFailure:
     return AuthFailure("signature", message)
 
 
-def _parse_authorization(value: str) -> _Authorization:
-    algorithm, _, rest = value.partition(" ")
+def _missing(parameter: str) -> AuthFailure:
+    # AWS goes on to echo the header; the emulator keeps it out of every answer.
+    return _incomplete(f"Authorization header requires '{parameter}' parameter.")
+
+
+@lru_cache(maxsize=4096)
+def _parse_claim(head: str) -> _Claim:
+    algorithm, _, rest = head.partition(" ")
     if algorithm != ALGORITHM:
         raise _incomplete(f"Unsupported AWS 'algorithm': '{algorithm}'")
     params: dict[str, str] = {}
     for part in rest.split(","):
         key, _, val = part.strip().partition("=")
         params[key] = val
-    for required in ("Credential", "SignedHeaders", "Signature"):
+    for required in ("Credential", "SignedHeaders"):
         if not params.get(required):
-            # AWS goes on to echo the header; the emulator keeps it out of every answer.
-            raise _incomplete(f"Authorization header requires '{required}' parameter.")
+            raise _missing(required)
     scope = params["Credential"].split("/")
     if len(scope) != 5:
         raise _incomplete(
             "Credential should be scoped to a valid region, not a malformed credential scope."
         )
-    return _Authorization(
+    return _Claim(
         access_key=scope[0],
         date=scope[1],
         region=scope[2],
         service=scope[3],
         terminator=scope[4],
         signed_headers=tuple(params["SignedHeaders"].split(";")),
-        signature=params["Signature"],
     )
+
+
+def _parse_authorization(value: str) -> tuple[_Claim, str]:
+    """The claim and the signature; the claim parsed once for every header that shares it."""
+    head, found, tail = value.partition("Signature=")
+    signature, comma, rest = tail.partition(",")
+    claim = _parse_claim(head + rest if comma else head)
+    if not found or not signature.strip():
+        raise _missing("Signature")
+    return claim, signature.strip()
 
 
 def _encode(text: str) -> str:
     return quote(text, safe="-_.~")
 
 
-def canonical_request(request: SignedRequest, signed_headers: Iterable[str]) -> str:
-    """Build the canonical request of the specification's task 1 (non-S3 rules)."""
-    signed = tuple(signed_headers)
+def _canonical_query(query_string: str) -> str:
+    if not query_string:
+        return ""
     query = sorted(
-        (_encode(key), _encode(val))
-        for key, val in parse_qsl(request.query_string, keep_blank_values=True)
+        (_encode(key), _encode(val)) for key, val in parse_qsl(query_string, keep_blank_values=True)
     )
-    headers = "".join(
-        f"{name}:{','.join(' '.join(v.split()) for v in request.headers.getall(name, []))}\n"
-        for name in signed
-    )
+    return "&".join(f"{key}={val}" for key, val in query)
+
+
+def canonical_request(request: SignedRequest, signed_headers: Iterable[str]) -> str:
+    """Build the canonical request of the specification's task 1 (non-S3 rules).
+
+    Written as plain loops with the common cases first (path "/", no query, one value per
+    header): this runs for every request the emulator serves.
+    """
+    signed = tuple(signed_headers)
+    getall = request.headers.getall
+    lines = []
+    for name in signed:
+        values = getall(name, ())
+        value = (
+            " ".join(values[0].split())
+            if len(values) == 1
+            else ",".join(" ".join(v.split()) for v in values)
+        )
+        lines.append(f"{name}:{value}\n")
+    path = request.raw_path
     return "\n".join(
         (
             request.method,
-            quote(request.raw_path or "/", safe="/~"),
-            "&".join(f"{key}={val}" for key, val in query),
-            headers,
+            "/" if path in ("", "/") else quote(path, safe="/~"),
+            _canonical_query(request.query_string),
+            "".join(lines),
             ";".join(signed),
             hashlib.sha256(request.body).hexdigest(),
         )
@@ -186,20 +223,30 @@ class SigV4Verifier:
         self._service = service
         self._regions = frozenset(regions)
         self._clock = clock
+        self._admitted: set[_Claim] = set()
 
     def verify(self, request: SignedRequest) -> EmulatorCredentials:
         """Return the credential that signed the request, or raise the error AWS would answer."""
         header = request.headers.get("Authorization")
         if not header:
             raise AuthFailure("missing", "Missing Authentication Token")
-        auth = _parse_authorization(header)
+        auth, signature = _parse_authorization(header)
         amz_date = request.headers.get("X-Amz-Date")
         if amz_date is None:
             raise _incomplete(
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date'"
                 " header."
             )
-        self._check_scope(auth, amz_date)
+        if auth not in self._admitted:
+            self._check_scope(auth)
+            if len(self._admitted) >= _ADMITTED_CLAIMS:
+                self._admitted.clear()
+            self._admitted.add(auth)
+        if auth.date != amz_date[:8]:
+            raise _signature(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
+                f" from HTTP: '{auth.date}' != '{amz_date[:8]}', from '{amz_date}'.",
+            )
         credential = self._lookup(auth.access_key)
         if credential is None:
             raise AuthFailure("unrecognized", INVALID_TOKEN)
@@ -211,12 +258,13 @@ class SigV4Verifier:
         scope = f"{auth.date}/{auth.region}/{auth.service}/{auth.terminator}"
         to_sign = string_to_sign(amz_date, scope, canonical_request(request, auth.signed_headers))
         key = signing_key(credential.secret_key, auth.date, auth.region, auth.service)
-        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
+        expected = hmac.digest(key, to_sign.encode(), "sha256").hex()
+        if not hmac.compare_digest(expected, signature):
             raise _signature(_MISMATCH)
         return credential
 
-    def _check_scope(self, auth: _Authorization, amz_date: str) -> None:
+    def _check_scope(self, auth: _Claim) -> None:
+        """The checks that depend on the claim alone, done once per claim."""
         if "host" not in auth.signed_headers:
             raise _signature(
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
@@ -236,15 +284,10 @@ class SigV4Verifier:
                 "Credential should be scoped with a valid terminator: 'aws4_request',"
                 f" not '{auth.terminator}'.",
             )
-        if auth.date != amz_date[:8]:
-            raise _signature(
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
-                f" from HTTP: '{auth.date}' != '{amz_date[:8]}', from '{amz_date}'.",
-            )
 
     @staticmethod
     def _check_session_token(
-        credential: EmulatorCredentials, auth: _Authorization, request: SignedRequest
+        credential: EmulatorCredentials, auth: _Claim, request: SignedRequest
     ) -> None:
         sent = request.headers.get("X-Amz-Security-Token")
         if credential.session_token is None:
@@ -289,8 +332,8 @@ def credential_scope(authorization: str | None) -> CredentialScope | None:
     verification is off."""
     if not authorization:
         return None
-    _, _, credential = authorization.partition("Credential=")
-    parts = credential.partition(",")[0].split("/")
-    if len(parts) != 5:
+    try:
+        claim, _ = _parse_authorization(authorization)
+    except AuthFailure:
         return None
-    return CredentialScope(access_key=parts[0], region=parts[2], service=parts[3])
+    return CredentialScope(access_key=claim.access_key, region=claim.region, service=claim.service)
