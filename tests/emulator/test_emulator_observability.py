@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from imgperms_async.emulator import Emulator, EmulatorCredentials, RequestRecord
+from imgperms_async.emulator._identity import Identities
 
 DESCRIBE = "DescribeWorkspaceImagePermissions"
 
@@ -118,3 +119,14 @@ def test_the_environment_points_clients_here_with_the_emulators_own_keys() -> No
 def test_an_organizations_environment_sends_every_service_here() -> None:
     environment = Emulator(accounts=1, port=4599).environment
     assert environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4599"
+
+
+def test_issued_session_credentials_keep_their_secrets_out_of_reprs() -> None:
+    identities = Identities("111111111111", [EmulatorCredentials("AKIAHOME", "home")], seed=0)
+    principal = identities.assume(
+        "222222222222", "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", "s", 0.0
+    )
+    shown = repr(principal)
+    assert principal.credentials.secret_key not in shown
+    assert str(principal.credentials.session_token) not in shown
+    assert principal.credentials.access_key in shown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -111,3 +113,12 @@ def test_denying_an_image_that_is_not_served_is_refused() -> None:
 
 def test_an_ipv6_host_goes_in_brackets_in_the_endpoint_url() -> None:
     assert Emulator(images=1, host="::1", port=4599).endpoint_url == "http://[::1]:4599"
+
+
+def test_the_standalone_account_is_what_the_seed_always_gave() -> None:
+    """Pinned from the emulator before organizations existed: same seed, same account."""
+    emulator = Emulator(images=40, seed=7)
+    digest = hashlib.sha256(json.dumps(dict(emulator.truth)).encode()).hexdigest()
+    assert emulator.account_id == "982014054160"
+    assert emulator.owned_image_ids[:3] == ("wsi-az4fr5h1o", "wsi-rkvbplkgu", "wsi-yhn2pnzta")
+    assert digest == "3d32a8ad7ae39a1b66fac4a39250827a1b5f405c6757cb33717d3e8dac405de9"
