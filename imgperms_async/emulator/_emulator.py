@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -13,14 +11,12 @@ from typing import Self
 
 from aiohttp import web
 
+from ._configuration import build_world, existing_accounts, rate_limit, served_images
 from ._credentials import DEFAULT_CREDENTIALS, EmulatorCredentials
 from ._ec2 import Ec2
 from ._faults import FaultPlan
 from ._identity import Identities
 from ._options import (
-    ACCOUNT_ID,
-    AT_LEAST_ONE,
-    COUNT,
     FINITE,
     FRACTION,
     HOST,
@@ -32,9 +28,7 @@ from ._options import (
     Latency,
     check_latency,
 )
-from ._organization import generate_organization
 from ._organizations import Organizations
-from ._regions import DEFAULT_ORGANIZATION_REGIONS, WORKSPACES_REGIONS
 from ._request_log import RequestLog, RequestRecord
 from ._server import EmulatorServer, RequestIds
 from ._sts import Sts
@@ -42,54 +36,14 @@ from ._tagging import Tagging
 from ._throttle import TokenBucket
 from ._truth import ScopedTruth, scoped_truth
 from ._workspaces import Workspaces
-from ._world import World, apply_account_options, standalone_world
+from ._world import apply_account_options
 
 __all__ = ["Emulator"]
-
-DEFAULT_REGION = "us-east-1"
-STANDALONE_IMAGES = 200
-ORGANIZATION_IMAGES = 20
-AWS_LIMITS = (2.0, 5.0)
-"""What AWS documents for the WorkSpaces API: 2 requests/s with a burst of 5, per account and
-region."""
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
 
 
 def _bracketed(host: str) -> str:
     """A host as it goes in a URL: IPv6 literals in brackets (RFC 3986)."""
     return f"[{host}]" if ":" in host else host
-
-
-def _checked_regions(regions: Sequence[str] | None, organization: bool) -> tuple[str, ...]:
-    if regions is None:
-        return DEFAULT_ORGANIZATION_REGIONS if organization else (DEFAULT_REGION,)
-    chosen = tuple(regions)
-    if not chosen:
-        raise InvalidOption("regions", "must name at least one region, got none")
-    for region in chosen:
-        if region not in WORKSPACES_REGIONS:
-            raise InvalidOption("regions", f"names {region!r}, where WorkSpaces is not offered")
-    if len(set(chosen)) != len(chosen):
-        raise InvalidOption("regions", f"names a region twice: {', '.join(chosen)}")
-    return chosen
-
-
-def _rate_limit(
-    rate: float | None, burst: float | None, aws_limits: bool
-) -> tuple[float, float] | None:
-    if aws_limits:
-        if rate is not None or burst is not None:
-            raise InvalidOption("aws_limits", "sets the rate and burst; give those or this")
-        return AWS_LIMITS
-    if burst is not None:
-        AT_LEAST_ONE.check("burst", burst)
-        if rate is None:
-            raise InvalidOption("burst", "is set without a rate")
-    if rate is None:
-        return None
-    POSITIVE.check("rate", rate)
-    return rate, burst or max(1.0, rate)
 
 
 class Emulator:
@@ -146,16 +100,16 @@ class Emulator:
             ("malformed_rate", malformed_rate),
         ):
             FRACTION.check(name, value)
-        limit = _rate_limit(rate, burst, aws_limits)
+        limit = rate_limit(rate, burst, aws_limits)
         if retry_after is not None:
             NON_NEGATIVE.check("retry_after", retry_after)
         self._clock_offset = FINITE.check("clock_offset", clock_offset)
         self._clock = clock
-        self._world = self._build_world(
+        self._world = build_world(
             images,
             seed=seed,
             accounts=accounts,
-            regions=_checked_regions(regions, accounts is not None),
+            regions=regions,
             role_name=role_name,
             external_id=external_id,
         )
@@ -170,17 +124,8 @@ class Emulator:
             external_id_role=external_id_role,
             delegated_admins=delegated_admins,
         )
-        images_here = {image for store in self._world.stores.values() for image in store.image_ids}
-        unknown = sorted(set(deny_images) - images_here)
-        if unknown:
-            raise InvalidOption("deny_images", f"names {unknown[0]!r}, which is not an image here")
-        writers = frozenset(deny_writes)
-        for account_id in sorted(writers):
-            ACCOUNT_ID.check("deny_writes", account_id)
-            if account_id not in self._world.accounts:
-                raise InvalidOption(
-                    "deny_writes", f"names {account_id}, which is not an account here"
-                )
+        denied_images = served_images(self._world, "deny_images", deny_images)
+        writers = existing_accounts(self._world, "deny_writes", deny_writes)
         self._credentials = tuple(credentials or DEFAULT_CREDENTIALS)
         self._identities = Identities(self._world.home_account_id, self._credentials, seed=seed)
         self._log = RequestLog()
@@ -192,7 +137,7 @@ class Emulator:
                     self._world,
                     seed=seed,
                     page_size=PAGE_SIZE.check("page_size", page_size),
-                    deny_images=deny_images,
+                    deny_images=denied_images,
                     deny_writes=writers,
                 ),
                 Sts(
@@ -222,44 +167,6 @@ class Emulator:
         self._runner: web.ServerRunner | None = None
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
-
-    @staticmethod
-    def _build_world(
-        images: int | Mapping[str, Sequence[str]] | None,
-        *,
-        seed: int,
-        accounts: int | None,
-        regions: tuple[str, ...],
-        role_name: str | None,
-        external_id: str | None,
-    ) -> World:
-        if accounts is None:
-            for name, value in (("role_name", role_name), ("external_id", external_id)):
-                if value is not None:
-                    raise InvalidOption(name, "needs an organization (accounts)")
-            if isinstance(images, int):
-                COUNT.check("images", images)
-            return standalone_world(STANDALONE_IMAGES if images is None else images, seed, regions)
-        COUNT.check("accounts", accounts)
-        if images is not None and not isinstance(images, int):
-            raise InvalidOption("images", "given image by image are for a standalone account")
-        world = generate_organization(
-            accounts,
-            regions,
-            COUNT.check("images", ORGANIZATION_IMAGES if images is None else images),
-            seed,
-        )
-        if role_name is not None and not _ROLE_NAME.fullmatch(role_name):
-            raise InvalidOption("role_name", f"must be an IAM role name, got {role_name!r}")
-        if external_id is not None and not _EXTERNAL_ID.fullmatch(external_id):
-            raise InvalidOption(
-                "external_id", f"must be 2 to 1224 of [\\w+=,.@:/-], got {external_id!r}"
-            )
-        world.role_name = role_name or world.role_name
-        world.external_id = external_id or (
-            "emulator-" + hashlib.sha256(f"external-id-{seed}".encode()).hexdigest()[:16]
-        )
-        return world
 
     def _now(self) -> float:
         return self._clock() + self._clock_offset

@@ -151,16 +151,16 @@ def apply_account_options(
     delegated_admins: Iterable[str],
 ) -> None:
     """Apply the options that name accounts; each must name one the world has."""
-    in_organization = world.organization is not None
-    for argument, values in (
-        ("deny_role", deny_role),
-        ("external_id_role", external_id_role),
-        ("delegated_admins", delegated_admins),
-    ):
-        if values and not in_organization:
+    named = {
+        "deny_role": tuple(deny_role),
+        "external_id_role": tuple(external_id_role),
+        "delegated_admins": tuple(delegated_admins),
+    }
+    for argument, values in named.items():
+        if values and world.organization is None:
             raise InvalidOption(argument, "needs an organization (accounts)")
-    denied = _accounts_named(world, "deny_role", deny_role, members=True)
-    external = _accounts_named(world, "external_id_role", external_id_role, members=True)
+    denied = _accounts_named(world, "deny_role", named["deny_role"], members=True)
+    external = _accounts_named(world, "external_id_role", named["external_id_role"], members=True)
     both = sorted(denied & external)
     if both:
         raise InvalidOption("external_id_role", f"names {both[0]}, whose role deny_role denies")
@@ -168,7 +168,7 @@ def apply_account_options(
         world.accounts[account_id].role_access = "denied"
     for account_id in external:
         world.accounts[account_id].role_access = "external_id"
-    admins = _accounts_named(world, "delegated_admins", delegated_admins, members=True)
+    admins = _accounts_named(world, "delegated_admins", named["delegated_admins"], members=True)
     if world.organization is not None and admins:
         world.organization = Organization(
             world.organization.organization_id,

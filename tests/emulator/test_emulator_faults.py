@@ -160,3 +160,10 @@ async def test_each_scope_draws_its_own_faults_however_scopes_interleave(ask: An
     async with Emulator(images=3, seed=2, regions=regions, fault_rate=0.5) as emu:
         apart = await statuses_by_region(ask, emu, interleaved=False)
     assert {r: sorted(s) for r, s in together.items()} == {r: sorted(s) for r, s in apart.items()}
+
+
+async def test_images_to_deny_may_come_from_any_iterable(ask: Any) -> None:
+    victim = Emulator(images=5).owned_image_ids[0]
+    async with Emulator(images=5, deny_images=(image for image in [victim])) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": victim})
+    assert answer.error_code == "AccessDeniedException"

@@ -260,3 +260,12 @@ def test_organization_options_need_an_organization(options: dict[str, Any]) -> N
 def test_aws_limits_and_an_explicit_rate_are_refused_together() -> None:
     with pytest.raises(ValueError, match=r"^aws_limits sets the rate and burst"):
         Emulator(aws_limits=True, rate=10)
+
+
+def test_options_naming_accounts_may_come_from_any_iterable() -> None:
+    member = members(Emulator(accounts=2, seed=1).scoped_truth)[0]
+    emulator = Emulator(accounts=2, seed=1, deny_role=(a for a in [member]))
+    assert Emulator(deny_role=iter(())).scoped_truth.organization is None
+    organization = emulator.scoped_truth.organization
+    assert organization is not None
+    assert organization.accounts[1].role_access == "denied"
