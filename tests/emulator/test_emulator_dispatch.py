@@ -14,6 +14,7 @@ from emulator_support import (
     FORM,
     Answer,
     AwsClients,
+    ManualClock,
     assumed_keys,
     botocore_signed,
     botocore_signed_query,
@@ -333,3 +334,42 @@ def test_the_log_and_stats_carry_the_account_and_region_each_call_reached(
     )
     assert listing.access_key == keys["aws_access_key_id"]
     assert organization.scope_stats[member, "eu-west-1"] == {"requests": 1, "served": 1}
+
+
+@pytest.mark.parametrize(
+    ("service", "status", "code"),
+    [
+        ("workspaces", 400, "InvalidSignatureException"),
+        ("sts", 403, "SignatureDoesNotMatch"),
+        ("organizations", 400, "InvalidSignatureException"),
+        ("ec2", 400, "RequestExpired"),
+        ("resourcegroupstaggingapi", 400, "InvalidSignatureException"),
+    ],
+)
+def test_a_signature_ten_minutes_old_is_refused_by_every_service(
+    aws: AwsClients, service: str, status: int, code: str
+) -> None:
+    clock = ManualClock()
+    clock.advance(600)
+    with Emulator(accounts=1, seed=1, clock=clock) as served:
+        assert refusal(aws(served, service), service)[:2] == (status, code)
+
+
+@pytest.mark.parametrize(
+    ("service", "code"),
+    [("ec2", "AuthFailure"), ("resourcegroupstaggingapi", "InvalidSignatureException")],
+)
+def test_regional_services_refuse_a_real_region_the_emulator_does_not_serve(
+    organization: Emulator, aws: AwsClients, service: str, code: str
+) -> None:
+    assert refusal(aws(organization, service, region="us-west-2"), service)[1] == code
+
+
+async def test_an_incomplete_authorization_is_not_echoed_back(
+    organization: Emulator, post: Post
+) -> None:
+    headers, body = botocore_signed(organization, "DescribeWorkspaceImages", {})
+    headers["Authorization"] = headers["Authorization"].partition(", Signature=")[0]
+    answer = await post(organization, headers, body)
+    assert answer.error_code == "IncompleteSignatureException"
+    assert answer.json["message"] == "Authorization header requires 'Signature' parameter."
