@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from multidict import CIMultiDict
 
 from imgperms_async.emulator import Emulator, EmulatorCredentials, RequestRecord
+from imgperms_async.emulator._errors import ServiceError
 from imgperms_async.emulator._identity import Identities
+from imgperms_async.emulator._sigv4 import _ADMITTED_CLAIMS, SignedRequest, SigV4Verifier
 
 DESCRIBE = "DescribeWorkspaceImagePermissions"
 
@@ -68,6 +71,9 @@ async def test_stats_endpoint_serves_counters_without_authentication(
     assert answer.status == 200
     assert answer.json["requests"] == 1
     assert answer.json["counters"]["served"] == 1
+    assert answer.json["scopes"] == {
+        f"{emulator.account_id}/us-east-1": {"requests": 1, "served": 1}
+    }
 
 
 async def test_health_endpoint_answers_ok(send: Any) -> None:
@@ -130,3 +136,46 @@ def test_issued_session_credentials_keep_their_secrets_out_of_reprs() -> None:
     assert principal.credentials.secret_key not in shown
     assert str(principal.credentials.session_token) not in shown
     assert principal.credentials.access_key in shown
+
+
+async def test_every_answer_has_its_own_request_id(emulator: Emulator, call: Any) -> None:
+    answers = [await call(DESCRIBE, {"ImageId": emulator.owned_image_ids[0]}) for _ in range(3)]
+    assert len({answer.headers["x-amzn-RequestId"] for answer in answers}) == 3
+
+
+def test_without_verification_a_known_key_still_names_its_account(aws: Any) -> None:
+    with Emulator(accounts=1, seed=1, verify=False) as served:
+        member = next(a for a in served.scoped_truth.images if a != served.account_id)
+        issued = aws(served, "sts").assume_role(
+            RoleArn=served.role_arn(member), RoleSessionName="audit"
+        )["Credentials"]
+        client = aws(
+            served,
+            "workspaces",
+            aws_access_key_id=issued["AccessKeyId"],
+            aws_secret_access_key="not-the-secret",
+        )
+        owners = {image["OwnerAccountId"] for image in client.describe_workspace_images()["Images"]}
+    assert owners == {member}
+
+
+def test_without_verification_an_unserved_region_falls_back_to_the_first(aws: Any) -> None:
+    with Emulator(images=3, verify=False) as served:
+        listed = aws(served, "workspaces", region="us-west-2").describe_workspace_images()
+    assert [image["ImageId"] for image in listed["Images"]] == list(served.owned_image_ids)
+
+
+def test_a_verifier_remembers_a_bounded_number_of_checked_claims() -> None:
+    credentials = EmulatorCredentials("AKIDEXAMPLE", "secret")
+    verifier = SigV4Verifier([credentials], clock=lambda: 0.0)
+    for day in range(_ADMITTED_CLAIMS + 10):
+        headers = CIMultiDict(
+            {
+                "Authorization": f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{day:08d}/us-east-1"
+                "/workspaces/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+                "X-Amz-Date": f"{day:08d}T000000Z",
+            }
+        )
+        with pytest.raises(ServiceError):
+            verifier.verify(SignedRequest("POST", "/", "", headers, b""))
+    assert len(verifier._admitted) <= _ADMITTED_CLAIMS
