@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import click
 
-from ._emulator import Emulator
 from ._options import (
     AT_LEAST_ONE,
     COUNT,
@@ -28,7 +27,6 @@ from ._options import (
     Requirement,
     parse_latency,
 )
-from ._serve import run_emulator
 
 __all__ = ["emulator"]
 
@@ -298,6 +296,10 @@ def emulator(
     talk to it. With --accounts it serves an organization, and the credentials are the
     management account's; what else you need to know about it is printed on stderr.
     """
+    # Imported here, when the command runs: registering the command must not load a server.
+    from ._emulator import Emulator
+    from ._serve import run_emulator
+
     try:
         served = Emulator(
             images,

@@ -166,3 +166,14 @@ async def test_an_organization_also_exports_aws_endpoint_url_and_describes_itsel
     assert all(note.startswith("# ") for note in notes)
     assert not any("secret" in note for note in notes)
     assert process.returncode == 0
+
+
+def test_registering_the_command_loads_no_server() -> None:
+    code = (
+        "import sys; import imgperms_async.emulator._command;"
+        " print('aiohttp.web' in sys.modules, 'imgperms_async.emulator._server' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.split() == ["False", "False"]
