@@ -27,22 +27,28 @@ def test_document_output_replaces_the_file_and_leaves_no_temporary(
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
 
-def test_json_output_file_matches_the_emulator(cli: Cli, emu: Emulator, tmp_path: Path) -> None:
+def test_json_output_file_matches_the_emulator(
+    cli: Cli, threaded_emulator: Emulator, tmp_path: Path
+) -> None:
     target = tmp_path / "report.json"
 
     cli.audit("--all", "--format", "json", "--output", str(target))
 
     records = json.loads(target.read_text())
-    assert {r["image_id"]: tuple(r["shared_account_ids"]) for r in records} == dict(emu.truth)
+    assert {r["image_id"]: tuple(r["shared_account_ids"]) for r in records} == dict(
+        threaded_emulator.truth
+    )
 
 
 def test_run_that_fails_before_writing_leaves_the_previous_file_untouched(
-    cli: Cli, emu: Emulator, tmp_path: Path
+    cli: Cli, threaded_emulator: Emulator, tmp_path: Path
 ) -> None:
     target = tmp_path / "report.json"
     target.write_text("previous report\n")
 
-    result = cli("audit", "--all", "--endpoint-url", emu.endpoint_url, "--output", str(target))
+    result = cli(
+        "audit", "--all", "--endpoint-url", threaded_emulator.endpoint_url, "--output", str(target)
+    )
 
     assert result.exit_code == 2
     assert target.read_text() == "previous report\n"
@@ -75,9 +81,11 @@ def test_output_into_a_missing_directory_is_a_usage_error(cli: Cli, tmp_path: Pa
     assert "not a writable directory" in result.stderr
 
 
-def test_jsonl_output_appends_to_an_existing_file(cli: Cli, emu: Emulator, tmp_path: Path) -> None:
+def test_jsonl_output_appends_to_an_existing_file(
+    cli: Cli, threaded_emulator: Emulator, tmp_path: Path
+) -> None:
     target = tmp_path / "report.jsonl"
-    first, second = emu.owned_image_ids[:2]
+    first, second = threaded_emulator.owned_image_ids[:2]
 
     cli.audit(first, "--format", "jsonl", "--output", str(target))
     cli.audit(second, "--format", "jsonl", "--output", str(target))
@@ -87,9 +95,9 @@ def test_jsonl_output_appends_to_an_existing_file(cli: Cli, emu: Emulator, tmp_p
 
 
 def test_debug_logs_never_show_keys_or_tokens(
-    cli: Cli, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, threaded_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    credentials = emu.session_credentials
+    credentials = threaded_emulator.session_credentials
     assert credentials.session_token is not None
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)

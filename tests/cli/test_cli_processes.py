@@ -78,7 +78,8 @@ def test_emulator_command_rejects_an_impossible_fault_rate() -> None:
     result = CliRunner().invoke(main, ["emulator", "--fault-rate", "2"])
 
     assert result.exit_code == 2
-    assert "fault_rate must be between 0 and 1" in result.stderr
+    assert "--fault-rate" in result.stderr
+    assert "between 0 and 1" in result.stderr
 
 
 def test_demo_needs_no_aws_configuration_and_exits_0_although_it_flags_some() -> None:
