@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import Cli, closed_port_url
+from cli_support import Cli, closed_port_url, redirecting_server
 
 from imgperms_async.emulator import Emulator
 
@@ -297,3 +297,27 @@ def test_progress_flag_forces_the_bar_onto_stderr(cli: Cli, threaded_emulator: E
     assert "auditing" in result.stderr
     assert f"{len(threaded_emulator.truth)}/{len(threaded_emulator.truth)}" in result.stderr
     assert len(json.loads(result.stdout)) == len(threaded_emulator.truth)
+
+
+def test_a_rate_limited_audit_at_the_widest_concurrency_loses_no_image(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    with Emulator(images=300, seed=4, rate=400, burst=10) as emulator:
+        ids = tmp_path / "ids.txt"
+        ids.write_text("\n".join(emulator.owned_image_ids) + "\n")
+        result = Cli(emulator.endpoint_url).audit(
+            "--images-file", str(ids), "--concurrency", "1024", "--format", "json"
+        )
+
+    records = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert shares_of(records) == dict(emulator.truth)
+
+
+def test_a_redirecting_endpoint_is_an_error_never_a_clean_audit(aws_env: dict[str, str]) -> None:
+    with redirecting_server() as url:
+        result = Cli(url).audit("wsi-aaaaaaaaa", "--format", "json")
+
+    [record] = json.loads(result.stdout)
+    assert result.exit_code == 3
+    assert record["error"]["code"] == "302"
