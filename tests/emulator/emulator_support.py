@@ -4,7 +4,6 @@ for any service, a clock the test moves."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -83,20 +82,6 @@ def _signed(
         Credentials(cred.access_key, cred.secret_key, cred.session_token), service, region
     ).add_auth(request)
     return dict(request.headers.items()), body
-
-
-class ManualClock:
-    """Wall-clock seconds that only the test moves; starts now, so botocore's signatures are
-    fresh until the test moves it more than five minutes."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def aws_client(

@@ -4,6 +4,7 @@ strict way, and are refused in each service's own words."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -14,11 +15,11 @@ from emulator_support import (
     FORM,
     Answer,
     AwsClients,
-    ManualClock,
     assumed_keys,
     botocore_signed,
     botocore_signed_query,
 )
+from fakes import FakeClock
 
 from imgperms_async.emulator import Emulator, EmulatorCredentials
 
@@ -349,8 +350,8 @@ def test_the_log_and_stats_carry_the_account_and_region_each_call_reached(
 def test_a_signature_ten_minutes_old_is_refused_by_every_service(
     aws: AwsClients, service: str, status: int, code: str
 ) -> None:
-    clock = ManualClock()
-    clock.advance(600)
+    clock = FakeClock(start=time.time())
+    clock.now += 600
     with Emulator(accounts=1, seed=1, clock=clock) as served:
         assert refusal(aws(served, service), service)[:2] == (status, code)
 

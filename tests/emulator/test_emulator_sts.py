@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from emulator_support import AwsClients, ManualClock, assumed_keys
+from emulator_support import AwsClients, assumed_keys
+from fakes import FakeClock
 
 from imgperms_async.emulator import Emulator, ScopedTruth
 
@@ -105,7 +107,7 @@ def test_temporary_credentials_reach_their_own_account_only(
 
 
 def test_a_session_lasts_an_hour_by_default_and_carries_a_token(aws: AwsClients) -> None:
-    clock = ManualClock()
+    clock = FakeClock(start=time.time())
     with Emulator(accounts=2, seed=1, clock=clock) as served:
         member = account_ids(served.scoped_truth)[0]
         credentials = aws(served, "sts").assume_role(
@@ -253,7 +255,7 @@ SERVICES_AFTER_EXPIRY = [
 def test_every_service_refuses_a_session_once_it_expired(
     aws: AwsClients, service: str, operation: str, arguments: dict[str, Any], code: str
 ) -> None:
-    clock = ManualClock()
+    clock = FakeClock(start=time.time())
     with Emulator(accounts=2, seed=1, clock=clock, credential_duration=60) as served:
         member = account_ids(served.scoped_truth)[0]
         keys = assumed_keys(
@@ -263,14 +265,14 @@ def test_every_service_refuses_a_session_once_it_expired(
         )
         client = aws(served, service, **keys)
         getattr(client, operation)(**arguments)
-        clock.advance(61)
+        clock.now += 61
         with pytest.raises(ClientError) as caught:
             getattr(client, operation)(**arguments)
     assert caught.value.response["Error"]["Code"] == code
 
 
 def test_credential_duration_sets_the_expiration_announced(aws: AwsClients) -> None:
-    clock = ManualClock()
+    clock = FakeClock(start=time.time())
     with Emulator(accounts=2, seed=1, clock=clock, credential_duration=90) as served:
         member = account_ids(served.scoped_truth)[0]
         expiration = aws(served, "sts").assume_role(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
-from emulator_support import AwsClients, ManualClock, assumed_keys
+from emulator_support import AwsClients, assumed_keys
+from fakes import FakeClock
 
 from imgperms_async.emulator import Emulator
 from imgperms_async.emulator._throttle import TokenBucket
@@ -71,7 +73,9 @@ def throttled(client: Any) -> bool:
 
 
 def test_each_account_and_region_has_its_own_bucket(aws: AwsClients) -> None:
-    with Emulator(accounts=2, seed=1, rate=1, burst=1, clock=ManualClock()) as served:
+    with Emulator(
+        accounts=2, seed=1, rate=1, burst=1, clock=FakeClock(start=time.time())
+    ) as served:
         member = next(a for a in served.scoped_truth.images if a != served.account_id)
         keys = assumed_keys(
             aws(served, "sts").assume_role(
@@ -86,18 +90,18 @@ def test_each_account_and_region_has_its_own_bucket(aws: AwsClients) -> None:
 
 
 def test_aws_limits_admit_a_burst_of_five_then_two_a_second(aws: AwsClients) -> None:
-    clock = ManualClock()
+    clock = FakeClock(start=time.time())
     with Emulator(aws_limits=True, clock=clock) as served:
         client = aws(served, "workspaces")
         burst = [throttled(client) for _ in range(6)]
-        clock.advance(1.0)
+        clock.now += 1.0
         refilled = [throttled(client) for _ in range(3)]
     assert burst == [False] * 5 + [True]
     assert refilled == [False, False, True]
 
 
 def test_only_workspaces_calls_spend_the_rate_limit(aws: AwsClients) -> None:
-    with Emulator(accounts=1, rate=1, burst=1, clock=ManualClock()) as served:
+    with Emulator(accounts=1, rate=1, burst=1, clock=FakeClock(start=time.time())) as served:
         sts = aws(served, "sts")
         identities = [sts.get_caller_identity()["Account"] for _ in range(3)]
         first = throttled(aws(served, "workspaces"))
