@@ -89,26 +89,106 @@ def resolve_settings(
             max_attempts=_max_attempts(raw.get("max_attempts"), source="AWS_MAX_ATTEMPTS"),
             retry_mode=_retry_mode(raw.get("retry_mode"), source="AWS_RETRY_MODE"),
         )
-    from botocore.session import Session
-
-    session = Session(profile=profile_name)
-    region = region_name if region_name is not None else _region_from(session, environ)
-    return Settings(
-        region_name=region,
-        endpoint_url=_endpoint_url(session, region, endpoint_url, environ),
-        credentials=_credentials(
-            session, aws_access_key_id, aws_secret_access_key, aws_session_token
-        ),
-        ca_bundle=_configured(session, environ, "ca_bundle") or None,
-        max_attempts=_max_attempts(
-            _configured(session, environ, "max_attempts"),
-            source=_source(session, environ, "max_attempts"),
-        ),
-        retry_mode=_retry_mode(
-            _configured(session, environ, "retry_mode"),
-            source=_source(session, environ, "retry_mode"),
-        ),
+    configured = BotocoreSession(
+        profile_name=profile_name,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=aws_access_key_id,
+        aws_secret_access_key=aws_secret_access_key,
+        aws_session_token=aws_session_token,
+        environ=environ,
     )
+    region = region_name if region_name is not None else configured.home_region()
+    return configured.settings_for(region, configured.credentials())
+
+
+class BotocoreSession:
+    """One caller's botocore configuration, read once, for every (account, region) an audit
+    reaches: the settings of each region's client, and botocore's own clients for the control
+    plane (STS, Organizations, EC2). Everything here may block: call it from a worker thread."""
+
+    def __init__(
+        self,
+        *,
+        profile_name: str | None,
+        endpoint_url: str | None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
+        from botocore.session import Session
+
+        if endpoint_url is not None:
+            check_endpoint_url(endpoint_url, source="endpoint_url")
+        self.session: Any = Session(profile=profile_name)
+        self._endpoint_url = endpoint_url
+        self._environ = environ
+        self._keys = (aws_access_key_id, aws_secret_access_key, aws_session_token)
+        self._endpoints: dict[str, str] = {}
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint given for every service, if any (else botocore's configuration)."""
+        return self._endpoint_url
+
+    def home_region(self) -> str:
+        """The region botocore would use: ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile."""
+        return _region_from(self.session, self._environ)
+
+    def credentials(self) -> Credentials | BotocoreCredentials:
+        return _credentials(self.session, *self._keys)
+
+    def partition(self, region: str) -> str:
+        return str(self.session.get_partition_for_region(region))
+
+    def settings_for(self, region: str, credentials: Credentials | BotocoreCredentials) -> Settings:
+        endpoint = self._endpoints.get(region)
+        if endpoint is None:
+            endpoint = _endpoint_url(self.session, region, self._endpoint_url, self._environ)
+            self._endpoints[region] = endpoint
+        session, environ = self.session, self._environ
+        return Settings(
+            region_name=region,
+            endpoint_url=endpoint,
+            credentials=credentials,
+            ca_bundle=_configured(session, environ, "ca_bundle") or None,
+            max_attempts=_max_attempts(
+                _configured(session, environ, "max_attempts"),
+                source=_source(session, environ, "max_attempts"),
+            ),
+            retry_mode=_retry_mode(
+                _configured(session, environ, "retry_mode"),
+                source=_source(session, environ, "retry_mode"),
+            ),
+        )
+
+    def client(self, service: str, region: str, *, credentials: Credentials | None = None) -> Any:
+        """botocore's client for a control-plane service, signed as the caller or with
+        ``credentials``; the endpoint given to the audit, if any, serves every service."""
+        from botocore.config import Config
+
+        keys: dict[str, str | None] = {}
+        if credentials is not None:
+            keys = {
+                "aws_access_key_id": credentials.access_key,
+                "aws_secret_access_key": credentials.secret_key,
+                "aws_session_token": credentials.token,
+            }
+        elif self._keys[0] and self._keys[1]:
+            keys = dict(
+                zip(
+                    ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
+                    self._keys,
+                    strict=True,
+                )
+            )
+        return self.session.create_client(
+            service,
+            region_name=region,
+            endpoint_url=self._endpoint_url,
+            config=Config(retries={"mode": "standard"}),
+            **keys,
+        )
 
 
 def check_region_name(region: str, *, source: str) -> None:

@@ -9,7 +9,7 @@ runs in a worker thread when the client is entered.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterable, Coroutine, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine, Iterable
 from contextlib import aclosing
 from functools import partial
 from types import TracebackType
@@ -105,6 +105,19 @@ def _images_operation() -> ModeledOperation:
     return ModeledOperation("DescribeWorkspaceImages", required=("Images", "Images[].ImageId"))
 
 
+def client_for_settings(
+    settings: Settings, *, config: ClientConfig, transport: Transport
+) -> ImagePermissionsClient:
+    """A client whose settings are already resolved: an organization audit makes one for each
+    (account, region), from one botocore session, instead of reading botocore's configuration
+    again for every scope."""
+    client = ImagePermissionsClient(
+        region_name=settings.region_name, config=config, transport=transport
+    )
+    client._resolve = lambda: settings
+    return client
+
+
 class ImagePermissionsClient:
     """Async client for WorkSpaces image permissions; use it as ``async with``.
 
@@ -128,7 +141,7 @@ class ImagePermissionsClient:
         config: ClientConfig | None = None,
         transport: Transport | None = None,
     ) -> None:
-        self._resolve = partial(
+        self._resolve: Callable[[], Settings] = partial(
             resolve_settings,
             region_name=region_name,
             endpoint_url=endpoint_url,

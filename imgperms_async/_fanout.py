@@ -22,12 +22,18 @@ ORDERED_WINDOW_PER_WORKER: Final = 4
 
 @dataclass(frozen=True, slots=True)
 class ImagePermissionsResult:
-    """What one image is shared with. On error, the accounts from the pages fetched before it."""
+    """What one image is shared with. On error, the accounts from the pages fetched before it.
+
+    An organization audit also says whose image it is and where (``account_id``, ``region``);
+    a single client's fan-out leaves them ``None``.
+    """
 
     image_id: str
     shared_account_ids: tuple[str, ...]
     error: Exception | None
     pages: int
+    account_id: str | None = None
+    region: str | None = None
 
 
 FetchImage = Callable[[str], Awaitable[ImagePermissionsResult]]

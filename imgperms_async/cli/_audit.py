@@ -1,4 +1,4 @@
-"""One audit run: a client per region, fan-out over the images, records to a writer as they finish."""
+"""One account's audit: a client per region, fan-out over the images, records to a writer as they finish."""
 
 from __future__ import annotations
 
@@ -7,15 +7,38 @@ import logging
 from collections.abc import AsyncGenerator
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from imgperms_async import ClientConfig, ImagePermissionsClient, StatsSnapshot
+from imgperms_async import AuditTotals, ClientConfig, ImagePermissionsClient
 from imgperms_async.cli._errors import SetupFailed
 from imgperms_async.cli._literal import literal
 from imgperms_async.cli._progress import ProgressView
-from imgperms_async.cli._records import AuditRecord, ErrorInfo, ListingFailure, Tally
+from imgperms_async.cli._records import AuditRecord, ErrorInfo, ScopeRecord, Tally
+from imgperms_async.cli._summary import plural
 from imgperms_async.cli._writers import RecordWriter
 
 logger = logging.getLogger("imgperms_async.cli")
+
+
+class AuditRun(Protocol):
+    """What running an audit leaves for its ending: the tally, the failed records, the cost."""
+
+    tally: Tally
+    failed: list[AuditRecord]
+    totals: AuditTotals
+
+    @property
+    def where(self) -> str:
+        """Where it went, for the summary: "2 regions", "6 accounts, 16 regions"."""
+
+    @property
+    def progress_total(self) -> int | None: ...
+
+    @property
+    def progress_unit(self) -> str: ...
+
+    async def run(self, view: ProgressView) -> None:
+        """Raises ``SetupFailed`` for a problem found before the first request."""
 
 
 @dataclass(frozen=True)
@@ -46,18 +69,29 @@ class AuditPlan:
 class Audit:
     """One run over every region of a plan, feeding records to a writer as images finish."""
 
-    def __init__(self, plan: AuditPlan, writer: RecordWriter, view: ProgressView) -> None:
+    def __init__(self, plan: AuditPlan, writer: RecordWriter) -> None:
         self._plan = plan
         self._writer = writer
-        self._view = view
         self._clients: list[ImagePermissionsClient] = []
         self.tally = Tally()
         self.failed: list[AuditRecord] = []
-        """Records with an error, for the summary."""
-        self.stats: list[StatsSnapshot] = []
+        self.totals = AuditTotals()
         self._listed: list[int] = []
 
-    async def run(self) -> None:
+    @property
+    def where(self) -> str:
+        return plural(len(self._plan.regions), "region")
+
+    @property
+    def progress_total(self) -> int | None:
+        ids = self._plan.image_ids
+        return None if ids is None else len(set(ids)) * len(self._plan.regions)
+
+    @property
+    def progress_unit(self) -> str:
+        return "images"
+
+    async def run(self, view: ProgressView) -> None:
         """Open every region's client first, so a region or credential problem stops the run
         before any request; then audit the regions concurrently."""
         async with AsyncExitStack() as clients:
@@ -66,7 +100,7 @@ class Audit:
                     client = self._plan.client(region)
                     self._clients.append(await clients.enter_async_context(client))
             except Exception as error:
-                raise SetupFailed(error) from error
+                raise SetupFailed(error, profile=self._plan.profile) from error
             plan = self._plan
             logger.debug(
                 "auditing %s in %s; endpoint %s; %d images at once; %r",
@@ -77,14 +111,17 @@ class Audit:
                 plan.config,
             )
             try:
-                await asyncio.gather(*(self._audit_region(client) for client in self._clients))
+                await asyncio.gather(
+                    *(self._audit_region(client, view) for client in self._clients)
+                )
             finally:
-                self.stats = [client.stats for client in self._clients]
+                for client in self._clients:
+                    self.totals.add(client.stats)
 
-    async def _audit_region(self, client: ImagePermissionsClient) -> None:
+    async def _audit_region(self, client: ImagePermissionsClient, view: ProgressView) -> None:
         region = client.region_name
         ids = self._plan.image_ids
-        source = self._every_image(client) if ids is None else ids
+        source = self._every_image(client, view) if ids is None else ids
         async with aclosing(client.fan_out(source, concurrency=self._plan.concurrency)) as results:
             async for result in results:
                 record = AuditRecord.of(region, result, self._plan.allowlist)
@@ -98,9 +135,15 @@ class Audit:
                         literal(result.image_id),
                         exc_info=result.error,
                     )
-                self._view.advance(finished=self.tally.finished, throttles=self.throttles)
+                view.advance(finished=self.tally.finished, detail=lambda: self._detail(view))
 
-    async def _every_image(self, client: ImagePermissionsClient) -> AsyncGenerator[str]:
+    def _detail(self, view: ProgressView) -> str:
+        throttles = sum(sum(client.stats.throttles.values()) for client in self._clients)
+        return f"{view.rate(self.tally.finished):6.1f} img/s  {throttles} throttles"
+
+    async def _every_image(
+        self, client: ImagePermissionsClient, view: ProgressView
+    ) -> AsyncGenerator[str]:
         """Every owned image; a listing that fails ends this region's input, not the run."""
         count = 0
         try:
@@ -108,12 +151,9 @@ class Audit:
                 count += 1
                 yield image_id
         except Exception as error:
-            self.tally.listing_failures.append(
-                ListingFailure(client.region_name, ErrorInfo.of(error))
+            self.tally.add(
+                ScopeRecord(None, None, client.region_name, "failed", ErrorInfo.of(error))
             )
         self._listed.append(count)
         if len(self._listed) == len(self._clients):
-            self._view.set_total(sum(self._listed))
-
-    def throttles(self) -> int:
-        return sum(sum(client.stats.throttles.values()) for client in self._clients)
+            view.set_total(sum(self._listed))

@@ -22,11 +22,13 @@ class SetupError(click.ClickException):
 
 
 class SetupFailed(Exception):
-    """Raised by a run whose clients could not be opened (region, credentials, settings)."""
+    """Raised by a run whose clients could not be opened (region, credentials, settings);
+    ``profile`` is the one the run was given, for the message."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: Exception, *, profile: str | None) -> None:
         super().__init__(str(error))
         self.error = error
+        self.profile = profile
 
 
 def setup_error_message(error: Exception, *, profile: str | None) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Final
 import click
 from rich.console import Console
 
-from imgperms_async.cli._audit import Audit, AuditPlan
+from imgperms_async.cli._audit import AuditRun
 from imgperms_async.cli._errors import SetupError, SetupFailed, setup_error_message
 from imgperms_async.cli._output import OutputError
 from imgperms_async.cli._progress import ProgressView
@@ -99,30 +99,29 @@ def _silence_stdout() -> None:
 
 
 def execute(
-    plan: AuditPlan, writer: RecordWriter, *, progress: bool | None, flags_fail: bool = True
+    audit: AuditRun, writer: RecordWriter, *, progress: bool | None, flags_fail: bool = True
 ) -> int:
-    """Run the plan to its end, or to an interruption; returns the exit status.
+    """Run the audit to its end, or to an interruption; returns the exit status.
 
     ``flags_fail`` is whether a flagged share makes the run fail (exit 1): the demo flags on
     purpose and passes ``False``.
     """
-    total = None if plan.image_ids is None else len(set(plan.image_ids)) * len(plan.regions)
     started = time.monotonic()
     interrupted: Interrupted | None = None
-    with ProgressView(_progress_console(progress), total=total) as view:
-        audit = Audit(plan, writer, view)
+    console = _progress_console(progress)
+    with ProgressView(console, total=audit.progress_total, unit=audit.progress_unit) as view:
         try:
-            run_event_loop(audit.run())
+            run_event_loop(audit.run(view))
         except Interrupted as received:
             interrupted = received
         except SetupFailed as failed:
             writer.abandon()
-            raise SetupError(setup_error_message(failed.error, profile=plan.profile)) from None
+            raise SetupError(setup_error_message(failed.error, profile=failed.profile)) from None
         except BrokenPipeError:
             writer.abandon()
             _silence_stdout()
             return EXIT_SIGPIPE
-    facts = RunFacts(len(plan.regions), time.monotonic() - started, audit.stats)
+    facts = RunFacts(audit.where, time.monotonic() - started, audit.totals)
     if interrupted is not None:
         writer.abandon()
         kept = (

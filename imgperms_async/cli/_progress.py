@@ -1,4 +1,4 @@
-"""The progress bar on stderr: images done of the total, their rate, and throttles so far."""
+"""The progress bar on stderr: what is done of the total, how fast, and what it met on the way."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from rich.progress import (
 class ProgressView:
     """A rich progress bar on stderr, or nothing at all when progress is off."""
 
-    def __init__(self, console: Console | None, *, total: int | None) -> None:
+    def __init__(self, console: Console | None, *, total: int | None, unit: str = "images") -> None:
         self._progress: Progress | None = None
         self._task = TaskID(0)
         self._started = time.monotonic()
         if console is not None:
             self._progress = Progress(
-                TextColumn("auditing"),
+                TextColumn(f"auditing {unit}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[detail]}"),
@@ -54,10 +54,15 @@ class ProgressView:
         if self._progress is not None:
             self._progress.update(self._task, total=total)
 
-    def advance(self, *, finished: int, throttles: Callable[[], int]) -> None:
-        """``throttles`` is only asked for when a bar is shown: it snapshots every client's stats."""
+    @property
+    def shown(self) -> bool:
+        return self._progress is not None
+
+    def advance(self, *, finished: int, detail: Callable[[], str]) -> None:
+        """``detail`` is only asked for when a bar is shown: it may snapshot every client's stats."""
         if self._progress is None:
             return
-        elapsed = max(time.monotonic() - self._started, 1e-9)
-        detail = f"{finished / elapsed:6.1f} img/s  {throttles()} throttles"
-        self._progress.update(self._task, completed=finished, detail=detail)
+        self._progress.update(self._task, completed=finished, detail=detail())
+
+    def rate(self, done: int) -> float:
+        return done / max(time.monotonic() - self._started, 1e-9)

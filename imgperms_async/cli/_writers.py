@@ -8,15 +8,31 @@ error names it: results are never lost to a full disk or a broken device.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from functools import partial
+from pathlib import Path
+from typing import Literal, Protocol
 
-from imgperms_async.cli._output import OutputError, Sink, fallback_sink, save_fallback
-from imgperms_async.cli._records import AuditRecord, render_json_line
+from rich.console import Console
+
+from imgperms_async.cli._errors import SetupError
+from imgperms_async.cli._output import (
+    OutputError,
+    Sink,
+    fallback_sink,
+    open_output,
+    save_fallback,
+    stdout_sink,
+)
+from imgperms_async.cli._records import Record, render_csv, render_json, render_json_line
+from imgperms_async.cli._table import render_table
+
+Format = Literal["table", "json", "jsonl", "csv"]
 
 
 class RecordWriter(Protocol):
-    def add(self, record: AuditRecord) -> None: ...
+    def add(self, record: Record) -> None: ...
 
     def finish(self) -> None:
         """The run ended normally (flagged or with errors included): write everything."""
@@ -36,7 +52,7 @@ class JsonLinesWriter:
         self._sink = sink
         self._failure: str | None = None
 
-    def add(self, record: AuditRecord) -> None:
+    def add(self, record: Record) -> None:
         line = render_json_line(record)
         try:
             self._sink.write(line)
@@ -66,14 +82,14 @@ class DocumentWriter:
     """Collects every record and renders the document once, at the end."""
 
     def __init__(
-        self, render: Callable[[Sequence[AuditRecord]], str], sink: Sink, *, suffix: str
+        self, render: Callable[[Sequence[Record]], str], sink: Sink, *, suffix: str
     ) -> None:
         self._render = render
         self._sink = sink
         self._suffix = suffix
-        self._records: list[AuditRecord] = []
+        self._records: list[Record] = []
 
-    def add(self, record: AuditRecord) -> None:
+    def add(self, record: Record) -> None:
         self._records.append(record)
 
     def finish(self) -> None:
@@ -94,3 +110,44 @@ class DocumentWriter:
     def abandon(self) -> None:
         self._records.clear()
         self._sink.discard()
+
+
+def writer_for(output_format: Format, output: Path | None, *, organization: bool) -> RecordWriter:
+    """The writer of a format, its output opened (and checked) now, before any request."""
+    sink = _sink(output, append=output_format == "jsonl")
+    if output_format == "jsonl":
+        return JsonLinesWriter(sink)
+    if output_format == "json":
+        return DocumentWriter(render_json, sink, suffix=".json")
+    if output_format == "csv":
+        return DocumentWriter(partial(render_csv, organization=organization), sink, suffix=".csv")
+    return table_writer(
+        sink, to_terminal=output is None and sys.stdout.isatty(), organization=organization
+    )
+
+
+def table_writer(
+    sink: Sink, *, to_terminal: bool, organization: bool, flagged_only: bool = False
+) -> RecordWriter:
+    """The table, as wide and as coloured as the terminal it goes to, else 120 plain columns."""
+    width = Console(file=sys.stdout).width if to_terminal else 120
+
+    def render(records: Sequence[Record]) -> str:
+        return render_table(
+            records,
+            width=width,
+            color=to_terminal,
+            flagged_only=flagged_only,
+            organization=organization,
+        )
+
+    return DocumentWriter(render, sink, suffix=".txt")
+
+
+def _sink(output: Path | None, *, append: bool) -> Sink:
+    if output is None:
+        return stdout_sink()
+    try:
+        return open_output(output, append=append)
+    except OutputError as error:
+        raise SetupError(str(error)) from None

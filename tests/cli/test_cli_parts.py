@@ -15,8 +15,9 @@ from botocore.exceptions import EndpointConnectionError
 
 from imgperms_async import ImagePermissionsResult, ParamValidationError, ResourceNotFoundException
 from imgperms_async.cli._commands import demo_allowlist
+from imgperms_async.cli._errors import SetupError
 from imgperms_async.cli._execute import run_event_loop
-from imgperms_async.cli._inputs import InputError, allowlist_from, image_ids_from
+from imgperms_async.cli._inputs import allowlist_from, image_ids_from
 from imgperms_async.cli._records import AuditRecord, ErrorInfo, Tally, render_csv
 from imgperms_async.cli._redact import RedactSecrets
 
@@ -36,7 +37,7 @@ def test_allowlist_skips_comments_and_keeps_account_ids() -> None:
 
 
 def test_allowlist_rejects_a_short_account_id_naming_the_line() -> None:
-    with pytest.raises(InputError, match=r"allow\.txt, line 2: '12345' is not an AWS account id"):
+    with pytest.raises(SetupError, match=r"allow\.txt, line 2: '12345' is not an AWS account id"):
         allowlist_from("111111111111\n12345\n", source="allow.txt")
 
 

@@ -17,14 +17,30 @@ PACKAGE = Path(imgperms_async.__file__).parent
 BASE = {"_exceptions", "_version"}
 CORE: dict[str, set[str]] = {
     "__init__": {
+        "_accounts",
         "_aiohttp_transport",
         "_client",
         "_client_config",
         "_fanout",
         "_http",
         "_mock_transport",
+        "_organization",
         "_stats",
     },
+    "_organization": {
+        "_accounts",
+        "_aiohttp_transport",
+        "_botocore_settings",
+        "_client",
+        "_client_config",
+        "_control_plane",
+        "_credentials",
+        "_fanout",
+        "_http",
+        "_stats",
+    },
+    "_accounts": set(),
+    "_control_plane": {"_botocore_settings", "_credentials"},
     "__main__": {"cli"},
     "_client": {
         "_aiohttp_transport",
@@ -64,9 +80,16 @@ CORE: dict[str, set[str]] = {
 }
 """What each core module may import from the package, besides the base modules everyone may use."""
 
-CLI_MAY_IMPORT = {"__init__", "_botocore_settings", "_client_config", "emulator"}
-"""The CLI builds on the public API, plus the settings checks it runs on its options, and the
-emulator for ``demo`` and ``emulator``."""
+CLI_MAY_IMPORT = {
+    "__init__",
+    "_accounts",
+    "_botocore_settings",
+    "_client_config",
+    "_control_plane",
+    "emulator",
+}
+"""The CLI builds on the public API, plus the checks and defaults it shares with the library
+(settings, account ids, the default role), and the emulator for ``demo`` and ``emulator``."""
 
 
 def imports_of(path: Path) -> set[str]:

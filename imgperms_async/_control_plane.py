@@ -1,0 +1,145 @@
+"""The few control-plane calls an organization audit makes, with botocore's own clients.
+
+They are per account, not per image (who the caller is, the organization's accounts, a role to
+assume, the regions an account has enabled), so botocore's synchronous clients serve them, each
+call in a worker thread; the image-permission path stays the raw async one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Final, Literal
+
+from botocore.exceptions import ClientError as BotocoreClientError
+
+from imgperms_async._botocore_settings import BotocoreSession
+from imgperms_async._credentials import BotocoreCredentials, Credentials
+
+DEFAULT_ROLE_NAME: Final = "OrganizationAccountAccessRole"
+DEFAULT_SESSION_NAME: Final = "imgperms-audit"
+DEFAULT_DURATION_SECS: Final = 3600
+
+AccountStatus = Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"]
+
+_NOT_AN_ORGANIZATION: Final = frozenset(
+    {"AWSOrganizationsNotInUseException", "AccessDeniedException", "AccessDenied"}
+)
+_DENIED: Final = frozenset({"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"})
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationAccount:
+    """An account as Organizations ListAccounts reports it."""
+
+    account_id: str
+    name: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoleToAssume:
+    """How to become an account: the role and what AssumeRole is asked with."""
+
+    role_arn: str
+    external_id: str | None = field(default=None, repr=False)
+    session_name: str = DEFAULT_SESSION_NAME
+    duration_secs: int = DEFAULT_DURATION_SECS
+
+
+def caller_account(configured: BotocoreSession, region: str) -> str:
+    """The caller's own account id (STS GetCallerIdentity)."""
+    answer = configured.client("sts", region).get_caller_identity()
+    return str(answer["Account"])
+
+
+def organization_accounts(
+    configured: BotocoreSession, region: str
+) -> list[OrganizationAccount] | None:
+    """Every account of the caller's organization, or ``None`` when the caller is in none or may
+    not list it (a member that is not a delegated administrator)."""
+    client = configured.client("organizations", region)
+    try:
+        return list(_every_account(client))
+    except BotocoreClientError as error:
+        if error.response.get("Error", {}).get("Code") in _NOT_AN_ORGANIZATION:
+            return None
+        raise
+
+
+def _every_account(client: Any) -> Iterator[OrganizationAccount]:
+    for page in client.get_paginator("list_accounts").paginate():
+        for account in page.get("Accounts", ()):
+            yield OrganizationAccount(
+                account["Id"], account.get("Name", ""), account.get("Status", "ACTIVE")
+            )
+
+
+def assumed_credentials(
+    configured: BotocoreSession, region: str, role: RoleToAssume
+) -> BotocoreCredentials:
+    """Credentials of the role, fetched on first use and refreshed by botocore before they
+    expire: botocore's own assume-role provider, fed by the caller's credentials."""
+    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+    extra: dict[str, Any] = {
+        "RoleSessionName": role.session_name,
+        "DurationSeconds": role.duration_secs,
+    }
+    if role.external_id is not None:
+        extra["ExternalId"] = role.external_id
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=partial(_sts_client, configured, region),
+        source_credentials=_as_botocore(configured.credentials()),
+        role_arn=role.role_arn,
+        extra_args=extra,
+    )
+    credentials: BotocoreCredentials = DeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials, method="assume-role"
+    )
+    return credentials
+
+
+def _as_botocore(credentials: Credentials | BotocoreCredentials) -> BotocoreCredentials:
+    """botocore's fetcher reads ``get_frozen_credentials()``; explicit keys have none."""
+    if not isinstance(credentials, Credentials):
+        return credentials
+    from botocore.credentials import Credentials as Keys
+
+    keys: BotocoreCredentials = Keys(
+        credentials.access_key, credentials.secret_key, credentials.token
+    )
+    return keys
+
+
+def _sts_client(configured: BotocoreSession, region: str, service: str, **keys: Any) -> Any:
+    """What botocore's fetcher asks for (``client_creator("sts", aws_access_key_id=...)``),
+    in the audit's region and at its endpoint."""
+    return configured.session.create_client(
+        service, region_name=region, endpoint_url=configured.endpoint_url, **keys
+    )
+
+
+def enabled_regions(
+    configured: BotocoreSession, region: str, credentials: Credentials
+) -> frozenset[str] | None:
+    """The regions the account has enabled (EC2 DescribeRegions), or ``None`` when the account
+    may not ask: then every region is tried, and one not enabled says so when called."""
+    client = configured.client("ec2", region, credentials=credentials)
+    try:
+        answer = client.describe_regions(AllRegions=False)
+    except BotocoreClientError as error:
+        if error.response.get("Error", {}).get("Code") in _DENIED:
+            return None
+        raise
+    return frozenset(
+        entry["RegionName"]
+        for entry in answer.get("Regions", ())
+        if entry.get("OptInStatus", "opt-in-not-required") != "not-opted-in"
+    )
+
+
+def workspaces_regions(configured: BotocoreSession, partition: str) -> tuple[str, ...]:
+    """Every region where WorkSpaces is offered in the partition, from botocore's data."""
+    return tuple(configured.session.get_available_regions("workspaces", partition_name=partition))

@@ -1,0 +1,144 @@
+"""An organization's audit: the library's ``OrganizationAudit`` driven to records, as results stream."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import aclosing
+from dataclasses import dataclass, field
+
+from imgperms_async import (
+    Account,
+    AuditTotals,
+    ClientConfig,
+    ImagePermissionsResult,
+    OrganizationAudit,
+    ScopeResult,
+)
+from imgperms_async.cli._errors import SetupFailed
+from imgperms_async.cli._literal import literal
+from imgperms_async.cli._progress import ProgressView
+from imgperms_async.cli._records import AuditRecord, Owner, ScopeRecord, Tally
+from imgperms_async.cli._summary import plural
+from imgperms_async.cli._writers import RecordWriter
+
+logger = logging.getLogger("imgperms_async.cli")
+
+
+@dataclass(frozen=True)
+class OrganizationPlan:
+    """An organization audit, checked: ``accounts`` ``None`` means every ACTIVE member, and
+    ``regions`` ``None`` every WorkSpaces region."""
+
+    accounts: tuple[Account, ...] | None
+    regions: tuple[str, ...] | None
+    role_name: str
+    role_arn_template: str | None
+    external_id: str | None = field(repr=False)
+    allowlist: frozenset[str]
+    concurrency: int
+    config: ClientConfig
+    region_name: str | None = None
+    endpoint_url: str | None = None
+    profile: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+
+    def audit(self) -> OrganizationAudit:
+        return OrganizationAudit(
+            accounts=self.accounts,
+            regions=self.regions,
+            role_name=self.role_name,
+            role_arn_template=self.role_arn_template,
+            external_id=self.external_id,
+            allowlist=self.allowlist,
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
+            profile_name=self.profile,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            concurrency=self.concurrency,
+            config=self.config,
+        )
+
+
+class OrganizationRun:
+    """The run of an organization plan, feeding records to a writer as results come."""
+
+    def __init__(self, plan: OrganizationPlan, writer: RecordWriter) -> None:
+        self._plan = plan
+        self._writer = writer
+        self.tally = Tally()
+        self.failed: list[AuditRecord] = []
+        self.totals = AuditTotals()
+        self._accounts = 0
+        self._regions: set[str] = set()
+        self._scopes_done = 0
+        self._names: dict[str, str | None] = {}
+
+    @property
+    def where(self) -> str:
+        return f"{plural(self._accounts, 'account')}, {plural(len(self._regions), 'region')}"
+
+    @property
+    def progress_total(self) -> int | None:
+        return None
+
+    @property
+    def progress_unit(self) -> str:
+        return "images"
+
+    async def run(self, view: ProgressView) -> None:
+        audit = self._plan.audit()
+        try:
+            await audit.__aenter__()
+        except Exception as error:
+            raise SetupFailed(error, profile=self._plan.profile) from error
+        try:
+            self._accounts = len(audit.accounts) + len(audit.skipped)
+            self._names = {account.account_id: account.name for account in audit.accounts}
+            self.totals = audit.totals
+            logger.debug(
+                "auditing %d accounts (%d skipped) in %s; organization %s",
+                len(audit.accounts),
+                len(audit.skipped),
+                ", ".join(audit.regions),
+                "known" if audit.members is not None else "unknown",
+            )
+            async with aclosing(audit.results()) as results:
+                async for item in results:
+                    self._add(audit, item)
+                    view.advance(finished=self.tally.finished, detail=lambda: self._detail(view))
+        finally:
+            await audit.__aexit__(None, None, None)
+
+    def _add(self, audit: OrganizationAudit, item: ImagePermissionsResult | ScopeResult) -> None:
+        if isinstance(item, ScopeResult):
+            self._scopes_done += 1
+            if item.status != "audited":
+                record: AuditRecord | ScopeRecord = ScopeRecord.of(item)
+                self._writer.add(record)
+                self.tally.add(record)
+            elif item.region is not None:
+                self._regions.add(item.region)
+            return
+        account_id = item.account_id or ""
+        owner = Owner(account_id, self._names.get(account_id))
+        classes = tuple(audit.classify(account) for account in item.shared_account_ids)
+        image = AuditRecord.in_organization(item, owner, classes)
+        self._writer.add(image)
+        self.tally.add(image)
+        if item.error is not None:
+            self.failed.append(image)
+            logger.debug(
+                "%s %s %s failed",
+                item.account_id,
+                literal(item.region or ""),
+                literal(item.image_id),
+                exc_info=item.error,
+            )
+
+    def _detail(self, view: ProgressView) -> str:
+        return (
+            f"{view.rate(self.tally.finished):6.1f} img/s  {self._scopes_done} scopes  "
+            f"{self.totals.throttles} throttles"
+        )
