@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from benchmarks import _report, _scenarios
+from benchmarks import _env, _report, _scenarios
 
 RESULTS: Final = Path(__file__).parent / "results"
 SCENARIOS: Final = ("throughput", "throttled", "memory", "startup")
@@ -101,12 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results = run(QUICK if args.quick else FULL, args.scenario or SCENARIOS, quick=args.quick)
-    report = _report.render(results)
     RESULTS.mkdir(exist_ok=True)
+    if results.throughput:
+        if lacking := _env.missing(("matplotlib",)):
+            results.chart_skipped = f"{', '.join(lacking)} not installed"
+        else:
+            _report.chart(results.throughput, RESULTS / "throughput.png")
+            _scenarios.log(f"chart: {RESULTS / 'throughput.png'}")
+    report = _report.render(results)
     (RESULTS / "latest.md").write_text(report + "\n")
     print(report)
-    if results.throughput and _report.chart(results.throughput, RESULTS / "throughput.png"):
-        _scenarios.log(f"chart: {RESULTS / 'throughput.png'}")
     _scenarios.log(f"report: {RESULTS / 'latest.md'} ({time.perf_counter() - started:.0f} s)")
     return 0 if all_correct(results) else 1
 
