@@ -1,0 +1,103 @@
+"""``python -m benchmarks.profile``: a client's hot path under cProfile, against the lean server.
+
+The throughput scenario says how far imgperms_async is from the floors; this says where the time
+goes. It runs one driver in this process (pinned to the client core) with the profiler on only
+inside the driver's timed window, against the lean server in its own process on the other core,
+then prints the top functions by own time and by cumulative time. Profiling roughly doubles the
+cost of every Python call, so read shares, not absolute times; profile ``raw_floor`` or
+``bare_floor`` the same way to see what the floors spend on the same work.
+
+    python -m benchmarks.profile [--client imgperms_async] [--concurrency 64] [--images 1000]
+                                 [--uvloop] [--top 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+from collections.abc import Sequence
+from types import TracebackType
+
+from benchmarks import _server
+from benchmarks._clients import DRIVERS, Job, Tally, Timer
+from benchmarks._scenarios import ACCOUNTS_PER_IMAGE, Truth, lean_server_command, serving
+
+
+class ProfilingTimer(Timer):
+    """Times the driver's work as ``Timer`` does, with the profiler on for exactly that window."""
+
+    def __init__(self, profiler: cProfile.Profile) -> None:
+        self._profiler = profiler
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._profiler.enable()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._profiler.disable()
+        super().__exit__(exc_type, exc, tb)
+
+
+def _top(profiler: cProfile.Profile, sort: str, count: int) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(sort).print_stats(count)
+    return out.getvalue()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__)
+    parser.add_argument("--client", choices=sorted(DRIVERS), default="imgperms_async")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--images", type=int, default=1_000)
+    parser.add_argument("--uvloop", action="store_true", help="run the client on uvloop")
+    parser.add_argument("--top", type=int, default=25, help="functions to list per table")
+    args = parser.parse_args(argv)
+    if (cpus := _server.pinned_to(_server.CLIENT_CPU)) is not None:
+        os.sched_setaffinity(0, cpus)
+    state = _server.fixed_state(args.images, ACCOUNTS_PER_IMAGE)
+    profiler = cProfile.Profile()
+    tally, timer = Tally(), ProfilingTimer(profiler)
+    with serving(lean_server_command(args.images)) as server:
+        job = Job(
+            endpoint_url=server.endpoint_url,
+            region=server.credentials["AWS_DEFAULT_REGION"],
+            access_key=server.credentials["AWS_ACCESS_KEY_ID"],
+            secret_key=server.credentials["AWS_SECRET_ACCESS_KEY"],
+            concurrency=args.concurrency,
+            image_ids=tuple(state),
+            uvloop=args.uvloop,
+        )
+        server_before = server.cpu_secs()
+        DRIVERS[args.client](job, tally, timer)
+        server_share = (server.cpu_secs() - server_before) / timer.wall_secs
+    truth = Truth.of(state)
+    correct = (tally.images, tally.pages, tally.shared, tally.failed) == (
+        truth.images,
+        truth.pages,
+        truth.shared,
+        0,
+    )
+    print(
+        f"{args.client} c={args.concurrency}{' uvloop' if args.uvloop else ''}:"
+        f" {tally.pages} requests in {timer.wall_secs:.2f} s under the profiler,"
+        f" {timer.cpu_secs / tally.pages * 1e6:.0f} µs CPU/request,"
+        f" server {server_share:.2f} of a core, {'correct' if correct else 'WRONG RESULT'}"
+    )
+    print(f"\n## Top {args.top} by own time\n")
+    print(_top(profiler, "tottime", args.top))
+    print(f"## Top {args.top} by cumulative time\n")
+    print(_top(profiler, "cumulative", args.top))
+    return 0 if correct else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
