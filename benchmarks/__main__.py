@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from benchmarks import _env, _report, _scenarios
+from benchmarks import _custodian, _env, _report, _scenarios
 
 RESULTS: Final = Path(__file__).parent / "results"
-SCENARIOS: Final = ("throughput", "throttled", "memory", "startup")
+SCENARIOS: Final = ("throughput", "throttled", "memory", "startup", "audit")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Plan:
     throttled_images: int
     memory_ids: tuple[int, int]
     startup_repeats: int
+    audit_images: int
 
 
 FULL: Final = Plan(
@@ -39,6 +40,7 @@ FULL: Final = Plan(
     throttled_images=500,
     memory_ids=(1_000, 100_000),
     startup_repeats=7,
+    audit_images=1_000,
 )
 QUICK: Final = Plan(
     images=100,
@@ -47,11 +49,13 @@ QUICK: Final = Plan(
     throttled_images=60,
     memory_ids=(1_000, 10_000),
     startup_repeats=3,
+    audit_images=100,
 )
 THROTTLE_RATE: Final = 50.0
 THROTTLE_BURST: Final = 10.0
 THROTTLED_CONCURRENCY: Final = 32
 MEMORY_CONCURRENCY: Final = 64
+AUDIT_LATENCY_SECS: Final = 0.05
 
 
 def run(plan: Plan, scenarios: Sequence[str], *, quick: bool) -> _report.Results:
@@ -66,6 +70,8 @@ def run(plan: Plan, scenarios: Sequence[str], *, quick: bool) -> _report.Results
         results.memory = _scenarios.memory(*plan.memory_ids, MEMORY_CONCURRENCY)
     if "startup" in scenarios:
         results.startup = _scenarios.startup(plan.startup_repeats)
+    if "audit" in scenarios:
+        results.audit = _custodian.custodian(plan.audit_images, AUDIT_LATENCY_SECS)
     return results
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from benchmarks import _env, _server
+from benchmarks._custodian import CUSTODIAN, IMGPERMS, Custodian
 from benchmarks._scenarios import (
     SERVER_BOUND,
     STARTUP_FLOOR,
@@ -61,6 +62,7 @@ class Results:
     throttled: Throttled | None = None
     memory: Memory | None = None
     startup: Startup | None = None
+    audit: Custodian | None = None
     chart_skipped: str | None = None
     """Why no chart was drawn, when the throughput scenario ran but matplotlib is missing."""
 
@@ -219,6 +221,15 @@ def targets(results: Results) -> list[Target]:
             else None
         )
         found.append(_at_most(f"start-up <= {STARTUP_TARGET}x aiobotocore", ratio, STARTUP_TARGET))
+    if audit := results.audit:
+        ours = next(run for run in audit.runs if run.label == IMGPERMS)
+        found.append(
+            Target(
+                f"audit: {IMGPERMS} reports every share",
+                f"{audit.completeness(ours):.1%}",
+                ours.error is None and ours.shares_found == audit.truth_shares,
+            )
+        )
     return found
 
 
@@ -384,6 +395,48 @@ def _startup_section(startup: Startup) -> list[str]:
     ]
 
 
+def _audit_section(audit: Custodian) -> list[str]:
+    ours = next(run for run in audit.runs if run.label == IMGPERMS)
+    rows = [
+        [
+            run.label,
+            f"{run.wall_secs:.1f}",
+            f"{run.wall_secs / ours.wall_secs:.1f}x",
+            f"{run.shares_found:,} of {audit.truth_shares:,}",
+            f"{audit.completeness(run):.1%}",
+            f"{run.images_flagged:,} of {audit.truth_shared_images:,}",
+            str(run.exit_code),
+            f"{run.server_share:.2f}",
+        ]
+        for run in audit.runs
+    ]
+    return [
+        f"## Audit beside Cloud Custodian: {audit.images:,} images, every request"
+        f" {audit.latency_secs * 1000:.0f} ms late, one run each (start-up included)",
+        "",
+        *_table(
+            (
+                "tool",
+                "wall s",
+                f"vs {IMGPERMS}",
+                "shares reported",
+                "completeness",
+                "shared images reported",
+                "exit",
+                "server CPU",
+            ),
+            rows,
+        ),
+        f"{CUSTODIAN}: `custodian run` of an `aws.workspaces-image` policy with the"
+        " `cross-account` filter; completeness counts the accounts in its"
+        " `c7n:CrossAccountViolations` (its filter reads the first page of each image only).",
+        "",
+        *[f"{run.label} produced no result: {run.error}" for run in audit.runs if run.error],
+        "",
+        *_skipped_lines(audit.skipped),
+    ]
+
+
 def render(results: Results) -> str:
     lines = _header(results.quick)
     if found := targets(results):
@@ -404,6 +457,8 @@ def render(results: Results) -> str:
         lines += _memory_section(results.memory)
     if results.startup:
         lines += _startup_section(results.startup)
+    if results.audit:
+        lines += _audit_section(results.audit)
     return "\n".join(lines)
 
 

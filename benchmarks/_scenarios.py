@@ -38,7 +38,7 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """No AWS settings of the machine may change a client's retry mode, region or credentials."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
     env.update(
@@ -49,14 +49,22 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _run_pinned(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+def run_pinned(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` on the client core, in ``child_env()`` unless ``env`` is given."""
     cpus = _server.pinned_to(_server.CLIENT_CPU)
     return subprocess.run(
         command,
         capture_output=True,
         text=True,
-        check=True,
-        env=_child_env(),
+        check=check,
+        cwd=cwd,
+        env=child_env() if env is None else env,
         preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
     )
 
@@ -129,7 +137,7 @@ def drive(client: str, job: Job, server: _server.Server | None = None) -> Measur
     command = [sys.executable, "-m", "benchmarks._drive", client, json.dumps(asdict(job))]
     server_before = 0.0 if server is None else server.cpu_secs()
     try:
-        completed = _run_pinned(command)
+        completed = run_pinned(command)
     except subprocess.CalledProcessError as error:
         raise RuntimeError(f"{client} driver failed:\n{error.stderr}") from error
     server_cpu = 0.0 if server is None else server.cpu_secs() - server_before
@@ -424,7 +432,7 @@ def startup(repeats: int) -> Startup:
         for _ in range(repeats):
             for label, program in programs.items():
                 started = time.perf_counter()
-                _run_pinned([sys.executable, "-c", program])
+                run_pinned([sys.executable, "-c", program])
                 runs[label].append(time.perf_counter() - started)
                 wall += runs[label][-1]
         server_share = (server.cpu_secs() - server_before) / wall

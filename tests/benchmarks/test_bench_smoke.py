@@ -7,13 +7,22 @@ on the lean server the throughput scenario uses.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from benchmarks import _env, _server
+from benchmarks import _custodian, _env, _server
 from benchmarks._clients import Job
-from benchmarks._scenarios import ACCOUNTS_PER_IMAGE, Truth, drive, lean_server_command, serving
+from benchmarks._scenarios import (
+    ACCOUNTS_PER_IMAGE,
+    SEED,
+    Truth,
+    drive,
+    lean_server_command,
+    serving,
+)
 from benchmarks._server import fixed_state
+from imgperms_async.emulator import Emulator
 
 IMAGES = 20
 STATE = fixed_state(IMAGES, ACCOUNTS_PER_IMAGE)
@@ -42,3 +51,13 @@ def test_driver_returns_the_truth(client: str, lean_server: _server.Server) -> N
     truth = Truth.of(STATE)
     assert (run.images, run.pages, run.shared, run.failed) == (IMAGES, truth.pages, truth.shared, 0)
     assert run.matches(truth)
+
+
+def test_the_audit_scenario_counts_every_share_imgperms_reports(tmp_path: Path) -> None:
+    truth = Emulator(IMAGES, seed=SEED).truth
+    command = ["imgperms_async.emulator", "--images", str(IMAGES), "--seed", str(SEED)]
+    with serving(command) as server:
+        run = _custodian._imgperms(server, tmp_path)
+    assert run.error is None
+    assert run.shares_found == sum(len(accounts) for accounts in truth.values())
+    assert run.images_flagged == sum(bool(accounts) for accounts in truth.values())
