@@ -43,10 +43,11 @@ FULL: Final = Plan(
     audit_images=1_000,
 )
 QUICK: Final = Plan(
-    images=100,
+    # Big enough that each run lasts a few server clock ticks and the burst is a small share.
+    images=300,
     concurrencies=(1, 16, 64),
     rounds=1,
-    throttled_images=60,
+    throttled_images=150,
     memory_ids=(1_000, 10_000),
     startup_repeats=3,
     audit_images=100,
