@@ -8,7 +8,7 @@ cost of every Python call, so read shares, not absolute times; profile ``raw_flo
 ``bare_floor`` the same way to see what the floors spend on the same work.
 
     python -m benchmarks.profile [--client imgperms_async] [--concurrency 64] [--images 1000]
-                                 [--uvloop] [--top 25]
+                                 [--uvloop] [--top 25] [--save FILE]
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import io
 import os
 import pstats
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from benchmarks import _server
 from benchmarks._clients import DRIVERS, Job, Tally, Timer
@@ -46,6 +48,29 @@ class ProfilingTimer(Timer):
         super().__exit__(exc_type, exc, tb)
 
 
+def _owner(filename: str) -> str:
+    """Who a profiled function belongs to: a package, a stdlib module, or C code."""
+    if filename.startswith("~") or filename.startswith("<"):
+        return "C builtins"
+    path = Path(filename)
+    for anchor in ("site-packages", "imgperms_async", "benchmarks"):
+        if anchor in path.parts:
+            index = path.parts.index(anchor)
+            return anchor if anchor != "site-packages" else path.parts[index + 1]
+    return f"stdlib {path.stem if path.parent.name.startswith('python') else path.parent.name}"
+
+
+def by_owner(profiler: cProfile.Profile, requests: int) -> list[tuple[str, float]]:
+    """Own time per request (µs, under the profiler) summed by owner, largest first."""
+    totals: dict[str, float] = {}
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, _, _), (_, _, own, _, _) in stats.items():
+        owner = _owner(filename)
+        totals[owner] = totals.get(owner, 0.0) + own
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    return [(owner, own / requests * 1e6) for owner, own in ranked]
+
+
 def _top(profiler: cProfile.Profile, sort: str, count: int) -> str:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -60,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=1_000)
     parser.add_argument("--uvloop", action="store_true", help="run the client on uvloop")
     parser.add_argument("--top", type=int, default=25, help="functions to list per table")
+    parser.add_argument("--save", metavar="FILE", help="also write the raw stats, for pstats")
     args = parser.parse_args(argv)
     if (cpus := _server.pinned_to(_server.CLIENT_CPU)) is not None:
         os.sched_setaffinity(0, cpus)
@@ -92,10 +118,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" {timer.cpu_secs / tally.pages * 1e6:.0f} µs CPU/request,"
         f" server {server_share:.2f} of a core, {'correct' if correct else 'WRONG RESULT'}"
     )
+    print("\n## Own time by owner, µs per request under the profiler\n")
+    for owner, micros in by_owner(profiler, tally.pages):
+        if micros >= 0.5:
+            print(f"{micros:8.1f}  {owner}")
     print(f"\n## Top {args.top} by own time\n")
     print(_top(profiler, "tottime", args.top))
     print(f"## Top {args.top} by cumulative time\n")
     print(_top(profiler, "cumulative", args.top))
+    if args.save:
+        profiler.dump_stats(args.save)
     return 0 if correct else 1
 
 
