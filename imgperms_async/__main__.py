@@ -1,5 +1,5 @@
 """``python -m imgperms_async``: the same command as ``imgperms``."""
 
-from imgperms_async._cli import main
+from imgperms_async.cli import main
 
 main()

@@ -1,9 +1,9 @@
 """``ImagePermissionsClient``: the public face that wires the layers together and owns their lifetime.
 
 Each call goes: validation → retry loop (with the shared rate limiter) → JSON 1.1 protocol →
-transport, which signs once a connection slot is free. Nothing is resolved at construction: the
-botocore configuration chain may read files or call metadata services, so it runs in a worker
-thread when the client is entered.
+signing, once the transport has a connection slot free → transport. Nothing is resolved at
+construction: the botocore configuration chain may read files or call metadata services, so it
+runs in a worker thread when the client is entered.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from imgperms_async._aiohttp_transport import AiohttpTransport
+from imgperms_async._botocore_settings import Settings, resolve_settings
+from imgperms_async._client_config import DEFAULT_MAX_ATTEMPTS, ClientConfig
 from imgperms_async._clock import SkewClock
-from imgperms_async._config import DEFAULT_MAX_ATTEMPTS, ClientConfig
 from imgperms_async._credentials import Credentials, CredentialSource
 from imgperms_async._exceptions import ClientClosedError, ExceptionsNamespace
 from imgperms_async._fanout import FanOut, fetch_image
+from imgperms_async._http import Transport
 from imgperms_async._paginate import paginate
 from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, Operation
 from imgperms_async._ratelimit import (
@@ -29,24 +32,36 @@ from imgperms_async._ratelimit import (
     RateLimiter,
 )
 from imgperms_async._retry import Retrier, RetryQuota
-from imgperms_async._settings import Settings, resolve_settings
-from imgperms_async._signing import RequestSigner
+from imgperms_async._signing import RequestSigner, SigningSender
 from imgperms_async._stats import Stats, StatsSnapshot
-from imgperms_async._transport import AiohttpTransport, TransportConfig
 from imgperms_async._validation import validate_image_permissions_params, validate_page_size
-from imgperms_async._version import __version__
 
 if TYPE_CHECKING:
-    from imgperms_async._model import ModeledOperation
+    from imgperms_async._service_model import ModeledOperation
 
-USER_AGENT = f"imgperms-async/{__version__}"
+
+def _own_transport(settings: Settings, config: ClientConfig) -> AiohttpTransport:
+    """The transport a client makes when given none; run in a thread, as it may load a CA bundle."""
+    return AiohttpTransport(
+        max_connections=config.max_connections,
+        connect_timeout_secs=config.connect_timeout_secs,
+        read_timeout_secs=config.read_timeout_secs,
+        verify_tls=config.verify_tls,
+        # Loading a CA bundle costs tens of milliseconds; plain HTTP has no use for one.
+        ca_bundle=(config.ca_bundle or settings.ca_bundle)
+        if settings.endpoint_url.startswith("https:")
+        else None,
+    )
 
 
 class _Open:
     """Everything that exists only between ``__aenter__`` and ``aclose``."""
 
-    def __init__(self, settings: Settings, config: ClientConfig) -> None:
+    def __init__(
+        self, settings: Settings, config: ClientConfig, transport: Transport, *, owns: bool
+    ) -> None:
         self.settings = settings
+        self.loop = asyncio.get_running_loop()
         self.credentials = (
             CredentialSource(None, static=settings.credentials)
             if isinstance(settings.credentials, Credentials)
@@ -54,25 +69,14 @@ class _Open:
         )
         self.clock = SkewClock()
         self.stats = Stats()
-        self.transport = AiohttpTransport(
-            TransportConfig(
-                max_connections=config.max_connections,
-                connect_timeout_secs=config.connect_timeout_secs,
-                read_timeout_secs=config.read_timeout_secs,
-                verify_tls=config.verify_tls,
-                # Loading a CA bundle costs tens of milliseconds; plain HTTP has no use for one.
-                ca_bundle=(config.ca_bundle or settings.ca_bundle)
-                if settings.endpoint_url.startswith("https:")
-                else None,
-                user_agent=USER_AGENT,
-            ),
-            sign=RequestSigner(
-                region_name=settings.region_name, credentials=self.credentials, now=self.clock.time
-            ),
+        self.transport = transport
+        self.owns_transport = owns
+        signer = RequestSigner(
+            region_name=settings.region_name, credentials=self.credentials, now=self.clock.time
         )
         self.protocol = JsonProtocol(
             endpoint_url=settings.endpoint_url,
-            send=self.transport.send,
+            send=SigningSender(transport, signer).send,
             observe_date=self.clock.observe,
         )
         self.retrier = Retrier(
@@ -96,7 +100,7 @@ def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
 def _images_operation() -> ModeledOperation:
     """Loaded on first use, in a thread: botocore's model, loader and validator cost start-up
     time that a client auditing permissions never needs."""
-    from imgperms_async._model import ModeledOperation
+    from imgperms_async._service_model import ModeledOperation
 
     return ModeledOperation("DescribeWorkspaceImages")
 
@@ -106,9 +110,11 @@ class ImagePermissionsClient:
 
     Arguments mirror ``boto3.client("workspaces", ...)``; anything left ``None`` comes from
     botocore's usual sources (environment, shared config and credentials files, SSO, IMDS, ...).
+    ``transport`` replaces the aiohttp pool the client would make (``ClientConfig``'s connection,
+    timeout and TLS settings then do not apply); the client leaves a given transport open.
     """
 
-    exceptions = ExceptionsNamespace
+    exceptions = ExceptionsNamespace()
 
     def __init__(
         self,
@@ -120,6 +126,7 @@ class ImagePermissionsClient:
         aws_session_token: str | None = None,
         profile_name: str | None = None,
         config: ClientConfig | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self._resolve = partial(
             resolve_settings,
@@ -132,6 +139,7 @@ class ImagePermissionsClient:
         )
         self._region_argument = region_name
         self._config = config or ClientConfig()
+        self._transport = transport
         self._open: _Open | None = None
         self._closed = False
         self._workers: set[asyncio.Task[None]] = set()
@@ -146,9 +154,11 @@ class ImagePermissionsClient:
             raise ClientClosedError("this client was closed; create a new one")
         if self._open is None:
             settings = await asyncio.to_thread(self._resolve)
-            opened = _Open(settings, self._config)
-            await opened.transport.open()
-            self._open = opened
+            if self._transport is not None:
+                self._open = _Open(settings, self._config, self._transport, owns=False)
+            else:
+                transport = await asyncio.to_thread(_own_transport, settings, self._config)
+                self._open = _Open(settings, self._config, transport, owns=True)
         return self
 
     async def __aexit__(
@@ -168,7 +178,8 @@ class ImagePermissionsClient:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         if opened is not None:
-            await opened.transport.aclose()
+            if opened.owns_transport:
+                await opened.transport.aclose()
             await opened.credentials.aclose()
 
     @property
@@ -191,7 +202,7 @@ class ImagePermissionsClient:
 
     async def describe_workspace_images(self, **params: Any) -> dict[str, Any]:
         """One page of DescribeWorkspaceImages, as boto3 returns it (``Created`` as a datetime)."""
-        opened = self._opened()
+        opened = self._opened(in_loop=True)
         if opened.images_operation is None:
             opened.images_operation = await asyncio.to_thread(_images_operation)
         opened.images_operation.validate(params)
@@ -243,7 +254,7 @@ class ImagePermissionsClient:
         input order with ``ordered=True``. Leaving the loop early, ``aclose()`` or cancelling the
         consumer cancels the requests in flight.
         """
-        self._opened()
+        self._opened(in_loop=True)
         validate_page_size(page_size)
         return FanOut(
             image_ids,
@@ -263,14 +274,22 @@ class ImagePermissionsClient:
         return await self._call(IMAGE_PERMISSIONS, params)
 
     async def _call(self, operation: Operation, params: dict[str, Any]) -> dict[str, Any]:
-        opened = self._opened()
+        opened = self._opened(in_loop=True)
         return await opened.retrier.call(partial(opened.protocol.call, operation, params))
 
-    def _opened(self) -> _Open:
-        if self._open is None:
+    def _opened(self, *, in_loop: bool = False) -> _Open:
+        """The open state; ``in_loop`` also checks that the caller runs on the client's loop, whose
+        connections, locks and tasks cannot serve another."""
+        opened = self._open
+        if opened is None:
             if self._closed:
                 raise ClientClosedError("this client is closed")
             raise ClientClosedError(
                 "the client is not open: use `async with ImagePermissionsClient(...) as client:`"
             )
-        return self._open
+        if in_loop and asyncio.get_running_loop() is not opened.loop:
+            raise RuntimeError(
+                "this client was opened in another event loop: a client belongs to the loop that "
+                "opened it, so open one in each loop (`async with ImagePermissionsClient(...)`)"
+            )
+        return opened

@@ -12,58 +12,78 @@
      └── PaginationError                     a server that never stops paginating
     botocore.parsers.ResponseParserError
      └── MalformedResponseError              an answer that is not the operation's output
+    botocore.exceptions.InvalidConfigError, ValueError
+     └── InvalidSettingError                 a setting that cannot work, named with its source
+          └── InvalidEndpointError           ... an endpoint URL (also botocore's
+                                             InvalidEndpointConfigurationError)
     RuntimeError
      └── ClientClosedError                   the client used outside ``async with``
 
 Transport failures stay botocore's own classes (``EndpointConnectionError``,
 ``ConnectTimeoutError``, ``ReadTimeoutError``, ``ConnectionClosedError``): boto3 users already catch them.
 Region and credential problems are botocore's ``NoRegionError`` and ``NoCredentialsError``.
+
+The modeled errors are the subclasses of ``ClientError`` defined here: everything that lists them
+(``error_class_for``, ``client.exceptions``) is derived from these class definitions.
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore import exceptions as _botocore
 from botocore import parsers as _parsers
 
 __all__ = [
+    "MODELED_ERRORS",
     "AccessDeniedException",
     "ClientClosedError",
     "ClientError",
     "ExceptionsNamespace",
+    "InvalidEndpointError",
     "InvalidParameterValuesException",
+    "InvalidSettingError",
     "MalformedResponseError",
     "PaginationError",
     "ParamValidationError",
     "ResourceNotFoundException",
     "ThrottlingException",
     "error_class_for",
+    "error_code",
 ]
 
 
 class ClientError(_botocore.ClientError):
     """An error answer from WorkSpaces, shaped exactly as boto3 reports it."""
 
+    members: ClassVar[tuple[str, ...]] = ()
+    """Members of the error's shape in the service model, copied to the top of the response by
+    boto3 (``error.response["ResourceId"]``)."""
+
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (self.response, self.operation_name)
 
 
 class AccessDeniedException(ClientError):
-    pass
+    members = ("message",)
 
 
 class InvalidParameterValuesException(ClientError):
-    pass
+    members = ("message",)
 
 
 class ResourceNotFoundException(ClientError):
-    pass
+    members = ("message", "ResourceId")
 
 
 class ThrottlingException(ClientError):
     pass
+
+
+MODELED_ERRORS: dict[str, type[ClientError]] = {
+    cls.__name__: cls for cls in ClientError.__subclasses__()
+}
+"""Every modeled error by its code, from the classes above."""
 
 
 class ParamValidationError(_botocore.ParamValidationError):
@@ -79,34 +99,48 @@ class MalformedResponseError(_parsers.ResponseParserError):
     connections produce such bodies and the next answer is usually whole."""
 
 
+class InvalidSettingError(_botocore.InvalidConfigError, ValueError):
+    """A setting (argument, environment variable, config file entry, option) that cannot work:
+    raised when the client is built or entered, never per request. Built as
+    ``InvalidSettingError(error_msg=...)``, botocore's form."""
+
+
+class InvalidEndpointError(  # type: ignore[misc]  # both bases keep botocore's **kwargs
+    InvalidSettingError, _botocore.InvalidEndpointConfigurationError
+):
+    """An endpoint URL that cannot be a WorkSpaces endpoint; boto3 code catching botocore's
+    ``InvalidEndpointConfigurationError`` catches it too."""
+
+
 class ClientClosedError(RuntimeError):
     """The client was used before ``async with`` opened it or after it was closed."""
 
 
-_MODELED: MappingProxyType[str, type[ClientError]] = MappingProxyType(
-    {
-        cls.__name__: cls
-        for cls in (
-            AccessDeniedException,
-            InvalidParameterValuesException,
-            ResourceNotFoundException,
-            ThrottlingException,
-        )
-    }
-)
-
-
 def error_class_for(code: str) -> type[ClientError]:
     """The modeled subclass for an error code, so callers can catch by name as with boto3."""
-    return _MODELED.get(code, ClientError)
+    return MODELED_ERRORS.get(code, ClientError)
+
+
+def error_code(error: BaseException) -> str:
+    """The service's error code when the error is an answer that has one, else the class name."""
+    if isinstance(error, _botocore.ClientError):
+        code = error.response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__
+
+
+_Modeled = ClientError
 
 
 class ExceptionsNamespace:
     """``client.exceptions``: the modeled errors by name, as boto3 clients expose them."""
 
     ClientError = ClientError
-    AccessDeniedException = AccessDeniedException
-    InvalidParameterValuesException = InvalidParameterValuesException
-    ResourceNotFoundException = ResourceNotFoundException
-    ThrottlingException = ThrottlingException
     ParamValidationError = ParamValidationError
+
+    def __getattr__(self, name: str) -> type[_Modeled]:
+        try:
+            return MODELED_ERRORS[name]
+        except KeyError:
+            raise AttributeError(f"{name!r} is not an error WorkSpaces models") from None

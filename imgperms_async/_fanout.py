@@ -29,10 +29,6 @@ class ImagePermissionsResult:
     error: Exception | None
     pages: int
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
 
 FetchImage = Callable[[str], Awaitable[ImagePermissionsResult]]
 

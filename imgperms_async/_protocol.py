@@ -8,16 +8,19 @@ into ``MalformedResponseError`` instead of a crash somewhere above.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http.client import responses as http_reasons
 from typing import Any, Final, Protocol
 
 from imgperms_async._exceptions import ClientError, MalformedResponseError, error_class_for
-from imgperms_async._transport import HttpRequest, HttpResponse, Send
+from imgperms_async._http import HttpRequest, HttpResponse
 
 TARGET_PREFIX: Final = "WorkspacesService."
 CONTENT_TYPE: Final = "application/x-amz-json-1.1"
+
+Send = Callable[[HttpRequest], Awaitable[HttpResponse]]
+"""The step below: signs and sends (``SigningSender.send``)."""
 
 Shaper = Callable[[HttpResponse, Any], dict[str, Any]]
 """Turns a decoded 200 body into the operation's boto3 output, or raises MalformedResponseError."""
@@ -27,14 +30,6 @@ class ObserveDate(Protocol):
     """Told each answer's ``Date`` header and when the exchange began and ended (wall clock)."""
 
     def __call__(self, date_header: str | None, *, sent_at: float, received_at: float) -> None: ...
-
-
-_MODELED_ERROR_FIELDS: Final = {
-    "AccessDeniedException": ("message",),
-    "InvalidParameterValuesException": ("message",),
-    "ResourceNotFoundException": ("message", "ResourceId"),
-}
-"""Members of the modeled error shapes, which boto3 copies to the top of an error response."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +102,11 @@ def parse_error(response: HttpResponse, operation_name: str) -> ClientError:
         "Error": {"Message": message, "Code": code},
         "ResponseMetadata": response_metadata(response),
     }
-    for field in _MODELED_ERROR_FIELDS.get(code, ()):
-        if isinstance(value := body.get(field), str):
-            error_response[field] = value
-    return error_class_for(code)(error_response, operation_name)  # type: ignore[arg-type]
+    error_class = error_class_for(code)
+    for member in error_class.members:
+        if isinstance(value := body.get(member), str):
+            error_response[member] = value
+    return error_class(error_response, operation_name)  # type: ignore[arg-type]
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:

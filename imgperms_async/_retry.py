@@ -25,6 +25,7 @@ from typing import Any, Final
 from botocore import exceptions as _botocore
 from botocore import parsers as _parsers
 
+from imgperms_async._exceptions import error_code
 from imgperms_async._ratelimit import NoRateLimiter, RateLimiter
 from imgperms_async._stats import Stats
 
@@ -190,10 +191,6 @@ class Retrier:
         self._random = random
         self._time = time
 
-    @property
-    def stats(self) -> Stats:
-        return self._stats
-
     async def call(self, attempt: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
         """The response of the first attempt that succeeds, with ``RetryAttempts`` set.
 
@@ -209,7 +206,7 @@ class Retrier:
             try:
                 response = await attempt()
             except _NOT_SENT as error:
-                self._stats.record_error(_error_code(error))
+                self._stats.record_error(error_code(error))
                 raise
             except Exception as error:
                 kind = classify(error, clock_skew_secs=self._clock_skew_secs)
@@ -224,7 +221,7 @@ class Retrier:
                     if retry_cost is None:
                         give_up = {"RetryQuotaReached": True}
                 if give_up is not None:
-                    self._stats.record_error(_error_code(error))
+                    self._stats.record_error(error_code(error))
                     if isinstance(error, _botocore.ClientError):
                         final = _with_retry_metadata(error, {"RetryAttempts": retries, **give_up})
                         raise final from error.__cause__
@@ -245,7 +242,7 @@ class Retrier:
         self._limiter.on_response(throttled=throttled, sent_at=started)
         self._stats.record_request(self._time() - started)
         if throttled and error is not None:
-            self._stats.record_throttle(_error_code(error))
+            self._stats.record_throttle(error_code(error))
 
     def _delay_secs(self, retry_number: int, error: Exception) -> float:
         """Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"), unless the
@@ -267,14 +264,6 @@ def _with_retry_metadata(
     }
     final = type(error)(response, error.operation_name)  # type: ignore[arg-type]
     return final.with_traceback(error.__traceback__)
-
-
-def _error_code(error: BaseException) -> str:
-    if isinstance(error, _botocore.ClientError):
-        code = error.response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-    return type(error).__name__
 
 
 def _retry_after_secs(error: Exception) -> float | None:

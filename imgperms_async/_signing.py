@@ -1,5 +1,8 @@
 """SigV4 for WorkSpaces with botocore's signer, done at the moment a request goes on the wire.
 
+The signing step of the data path: once the transport has a connection slot free, the request is
+signed with whatever credentials are current and sent at once, so no signature ages in a queue.
+
 botocore's ``SigV4Auth`` builds the canonical request, the string to sign and the credential scope.
 Around it, what can be built once is: the host is derived from the endpoint URL once, by botocore;
 the headers to sign are a plain dict rather than an ``email.message``-based ``HTTPHeaders``; the
@@ -13,14 +16,14 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from botocore.auth import SIGNED_HEADERS_BLACKLIST, SigV4Auth
 
 from imgperms_async._credentials import Credentials, CredentialSource
-from imgperms_async._transport import HttpRequest
+from imgperms_async._http import HttpRequest, HttpResponse, Transport
 
 if TYPE_CHECKING:
     from botocore.awsrequest import AWSRequest
@@ -94,7 +97,7 @@ def derive_signing_key(secret_key: str, day: str, region_name: str) -> bytes:
 
 
 class RequestSigner:
-    """Turns an unsigned request into the headers to send, with whatever credentials are current."""
+    """Turns an unsigned request into a signed one, with whatever credentials are current."""
 
     def __init__(
         self,
@@ -111,7 +114,7 @@ class RequestSigner:
         self._second = -1
         self._timestamp = ""
 
-    async def __call__(self, request: HttpRequest) -> Mapping[str, str]:
+    async def sign(self, request: HttpRequest) -> HttpRequest:
         credentials = await self._credentials.get()
         auth = self._auth
         if auth is None or auth.source is not credentials:
@@ -132,7 +135,7 @@ class RequestSigner:
             f"SignedHeaders={self._signed_header_list(auth, signing_request)}, "
             f"Signature={auth.signature(string_to_sign, signing_request)}"
         )
-        return headers
+        return HttpRequest(request.url, headers, request.body)
 
     def _amz_date(self) -> str:
         """``X-Amz-Date`` has one-second resolution, so the string is formatted once a second."""
@@ -150,3 +153,17 @@ class RequestSigner:
             signed = auth.signed_headers(auth.headers_to_sign(signing_request))
             self._signed_header_lists[names] = signed
         return signed
+
+
+class SigningSender:
+    """Sends through a transport, signing each request only once a connection slot is free."""
+
+    __slots__ = ("_signer", "_transport")
+
+    def __init__(self, transport: Transport, signer: RequestSigner) -> None:
+        self._transport = transport
+        self._signer = signer
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        async with self._transport.slot():
+            return await self._transport.send(await self._signer.sign(request))

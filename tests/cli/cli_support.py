@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from click.testing import CliRunner, Result
 
-from imgperms_async._cli import main
+from imgperms_async.cli import main
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_support import Cli
 
-from imgperms_async import _report
+from imgperms_async.cli import _output
 from imgperms_async.emulator import Emulator
 
 
@@ -58,9 +58,11 @@ def test_failed_write_leaves_the_previous_file_and_no_temporary(
     def refuse(source: str, destination: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(_report.os, "replace", refuse)
+    monkeypatch.setattr(_output.os, "replace", refuse)
+    sink = _output.open_output(target, append=False)
+    sink.write("new report\n")
     with pytest.raises(OSError, match="disk full"):
-        _report.atomic_write(target, "new report\n")
+        sink.commit()
 
     assert target.read_text() == "previous report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]

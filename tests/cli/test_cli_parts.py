@@ -14,11 +14,11 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from imgperms_async import ImagePermissionsResult, ParamValidationError, ResourceNotFoundException
-from imgperms_async._audit import run_event_loop
-from imgperms_async._cli import demo_allowlist
-from imgperms_async._inputs import InputError, allowlist_from, image_ids_from
-from imgperms_async._redact import RedactSecrets
-from imgperms_async._report import Tally, build_record, error_fields, render_csv
+from imgperms_async.cli._commands import demo_allowlist
+from imgperms_async.cli._execute import run_event_loop
+from imgperms_async.cli._inputs import InputError, allowlist_from, image_ids_from
+from imgperms_async.cli._records import AuditRecord, ErrorInfo, Tally, render_csv
+from imgperms_async.cli._redact import RedactSecrets
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -43,15 +43,15 @@ def test_allowlist_rejects_a_short_account_id_naming_the_line() -> None:
 def test_record_flags_only_accounts_outside_the_allowlist() -> None:
     result = ImagePermissionsResult("wsi-aaaaaaaaa", ("111111111111", "222222222222"), None, 1)
 
-    record = build_record("us-east-1", result, frozenset({"111111111111"}))
+    record = AuditRecord.of("us-east-1", result, frozenset({"111111111111"}))
 
-    assert record["unexpected_account_ids"] == ["222222222222"]
+    assert record.unexpected_account_ids == ("222222222222",)
 
 
 def test_record_flags_nothing_without_an_allowlist() -> None:
     result = ImagePermissionsResult("wsi-aaaaaaaaa", ("111111111111",), None, 1)
 
-    assert build_record("us-east-1", result, None)["unexpected_account_ids"] == []
+    assert AuditRecord.of("us-east-1", result, None).unexpected_account_ids == ()
 
 
 def test_error_code_is_the_service_code_for_service_errors() -> None:
@@ -60,21 +60,21 @@ def test_error_code_is_the_service_code_for_service_errors() -> None:
         "DescribeWorkspaceImagePermissions",
     )
 
-    assert error_fields(error) == {"code": "ResourceNotFoundException", "message": "no such image"}
+    assert ErrorInfo.of(error) == ErrorInfo("ResourceNotFoundException", "no such image")
 
 
 def test_error_code_is_the_class_name_for_other_failures() -> None:
-    fields = error_fields(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+    info = ErrorInfo.of(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
 
-    assert fields["code"] == "EndpointConnectionError"
-    assert "http://127.0.0.1:9" in fields["message"]
+    assert info.code == "EndpointConnectionError"
+    assert "http://127.0.0.1:9" in info.message
 
 
 def test_error_message_is_a_single_line() -> None:
-    fields = error_fields(ParamValidationError(report="first problem\nsecond problem"))
+    info = ErrorInfo.of(ParamValidationError(report="first problem\nsecond problem"))
 
-    assert fields["code"] == "ParamValidationError"
-    assert "\n" not in fields["message"]
+    assert info.code == "ParamValidationError"
+    assert "\n" not in info.message
 
 
 def test_csv_has_one_row_per_account_and_one_empty_row_for_private_or_failed_images() -> None:
@@ -85,7 +85,7 @@ def test_csv_has_one_row_per_account_and_one_empty_row_for_private_or_failed_ima
         ImagePermissionsResult("wsi-private00", (), None, 1),
         ImagePermissionsResult("wsi-failed000", (), failed, 0),
     ]
-    records = [build_record("us-east-1", result, allowlist) for result in results]
+    records = [AuditRecord.of("us-east-1", result, allowlist) for result in results]
 
     rows = list(csv.reader(io.StringIO(render_csv(records))))
 
@@ -105,20 +105,11 @@ def test_csv_has_one_row_per_account_and_one_empty_row_for_private_or_failed_ima
 def test_exit_code_flagged_wins_over_could_not_audit(
     flagged: bool, failed: bool, code: int
 ) -> None:
-    tally = Tally()
-    error = {"code": "X", "message": "x"}
-    tally.add(
-        {
-            "shared_account_ids": ["1" * 12],
-            "unexpected_account_ids": ["1" * 12] * flagged,
-            "error": None,
-        }
-    )
-    tally.add(
-        {"shared_account_ids": [], "unexpected_account_ids": [], "error": error if failed else None}
-    )
+    error = ErrorInfo("X", "x")
+    shared = AuditRecord("us-east-1", "wsi-aaaaaaaaa", ("1" * 12,), ("1" * 12,) * flagged, 1, None)
+    other = AuditRecord("us-east-1", "wsi-bbbbbbbbb", (), (), 0, error if failed else None)
 
-    assert tally.exit_code == code
+    assert Tally.of([shared, other]).exit_code() == code
 
 
 def redacted(message: str, *args: object, secrets: tuple[str, ...] = ()) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from cli_support import run_imgperms
 from click.testing import CliRunner
 
-from imgperms_async._cli import main
+from imgperms_async.cli import main
 from imgperms_async.emulator import Emulator
 
 

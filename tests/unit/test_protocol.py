@@ -15,8 +15,8 @@ from imgperms_async import (
     ResourceNotFoundException,
     ThrottlingException,
 )
+from imgperms_async._http import HttpRequest, HttpResponse
 from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, parse_error
-from imgperms_async._transport import HttpRequest, HttpResponse
 
 OPERATION = "DescribeWorkspaceImagePermissions"
 

@@ -14,8 +14,8 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from imgperms_async._botocore_settings import resolve_settings
 from imgperms_async._credentials import Credentials
-from imgperms_async._settings import resolve_settings
 
 KEYS = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret"}
 

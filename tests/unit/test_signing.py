@@ -10,8 +10,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
 
 from imgperms_async._credentials import Credentials, CredentialSource
+from imgperms_async._http import HttpRequest
 from imgperms_async._signing import RequestSigner
-from imgperms_async._transport import HttpRequest
 
 MOMENT = dt.datetime(2026, 11, 29, 1, 2, 3, tzinfo=dt.UTC)
 URL = "https://workspaces.us-east-1.amazonaws.com/"
@@ -39,7 +39,7 @@ async def our_headers(token: str | None, *, at: float = MOMENT.timestamp()) -> d
         credentials=CredentialSource(None, static=Credentials("AKIDSIGN", "sign-secret", token)),
         now=lambda: at,
     )
-    return dict(await signer(HttpRequest(URL, HEADERS, BODY)))
+    return dict((await signer.sign(HttpRequest(URL, HEADERS, BODY))).headers)
 
 
 @pytest.mark.parametrize("token", [None, "session-token"])
@@ -63,7 +63,7 @@ async def test_a_new_day_derives_a_new_key(monkeypatch: pytest.MonkeyPatch) -> N
         credentials=CredentialSource(None, static=Credentials("AKIDSIGN", "sign-secret", None)),
         now=iter([MOMENT.timestamp(), MOMENT.timestamp() + 86_400]).__next__,
     )
-    today = await signer(HttpRequest(URL, HEADERS, BODY))
-    tomorrow = await signer(HttpRequest(URL, HEADERS, BODY))
-    assert today == botocore_headers(monkeypatch, None)
-    assert tomorrow == botocore_headers(monkeypatch, None, at=MOMENT + dt.timedelta(days=1))
+    today = await signer.sign(HttpRequest(URL, HEADERS, BODY))
+    tomorrow = await signer.sign(HttpRequest(URL, HEADERS, BODY))
+    assert today.headers == botocore_headers(monkeypatch, None)
+    assert tomorrow.headers == botocore_headers(monkeypatch, None, at=MOMENT + dt.timedelta(days=1))

@@ -12,6 +12,10 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 ACCOUNT_ID: Final = re.compile(r"[0-9]{12}")
+_LINE_BREAK: Final = re.compile(r"\r\n|\n|\r")
+_BLANK: Final = " \t\f\v"
+"""ASCII spacing only: any other character is kept, so an id holding it is reported as invalid
+rather than quietly turned into another id."""
 
 
 class InputError(ValueError):
@@ -19,9 +23,14 @@ class InputError(ValueError):
 
 
 def meaningful_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Line numbers (from 1) and contents, without comments, blank lines or surrounding space."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        content = line.split("#", 1)[0].strip()
+    """Line numbers (from 1) and contents, without comments, blank lines or surrounding space.
+
+    A byte order mark, as Windows editors and spreadsheet exports write, is not part of the
+    first line.
+    """
+    lines = _LINE_BREAK.split(text.removeprefix("\ufeff"))
+    for number, line in enumerate(lines, start=1):
+        content = line.split("#", 1)[0].strip(_BLANK)
         if content:
             yield number, content
 

@@ -16,8 +16,8 @@ from botocore.parsers import JSONParser
 from botocore.validate import ParamValidator
 
 from imgperms_async._exceptions import MalformedResponseError, ParamValidationError
+from imgperms_async._http import HttpResponse
 from imgperms_async._protocol import Operation
-from imgperms_async._transport import HttpResponse
 
 
 @functools.cache

@@ -1,0 +1,41 @@
+"""Logging for one command: a single stderr handler, redacted, removed when the command ends."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+import click
+
+from imgperms_async.cli._literal import literal
+from imgperms_async.cli._redact import RedactSecrets, environment_secrets
+
+
+def configure_logging(*, debug: bool, secrets: Iterable[str] = ()) -> None:
+    """Every logger goes through one filtered handler, so even warnings pass the redaction;
+    embedding the CLI leaves logging as it was once the command returns."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets([*environment_secrets(), *secrets]))
+    handler.addFilter(_ShowLiterally())
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+
+    click.get_current_context().call_on_close(restore)
+
+
+class _ShowLiterally(logging.Filter):
+    """Control characters from ids or server answers never reach the terminal; the line breaks of
+    a traceback are kept, and only they."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = "\n".join(literal(line) for line in record.getMessage().split("\n"))
+        record.args = None
+        return True
