@@ -2,7 +2,9 @@
 
 Both servers run side by side on the same state and seed; every page of every image is fetched
 from each, following each server's own tokens, and compared: status, body bytes, header names and
-their formats, and a token from one server resumes the listing on the other.
+their formats, and a token from one server resumes the listing on the other. The lean server runs
+both in the test's loop and as the benchmark runs it, ``python -m benchmarks._lean_server`` in its
+own process (on uvloop when installed).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import aiohttp
 import pytest
 
 from benchmarks._lean_server import CONTENT_TYPE, TARGET, Answers, LeanServer, prerender
-from benchmarks._scenarios import ACCOUNTS_PER_IMAGE, SEED
+from benchmarks._scenarios import ACCOUNTS_PER_IMAGE, SEED, lean_server_command, serving
 from benchmarks._server import fixed_state
 from imgperms_async.emulator import Emulator
 
@@ -26,16 +28,20 @@ STATE = fixed_state(6, ACCOUNTS_PER_IMAGE)
 Reply = tuple[int, Mapping[str, str], bytes]
 
 
-@pytest.fixture
-async def servers() -> AsyncIterator[tuple[str, str]]:
+@pytest.fixture(params=["in-process", "as the benchmark runs it"])
+async def servers(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, str]]:
     """(emulator URL, lean server URL), serving the same state."""
     async with Emulator(STATE, seed=SEED, verify=False) as emulator:
-        lean = LeanServer(Answers(await prerender(emulator, STATE)))
-        await lean.start()
-        try:
-            yield emulator.endpoint_url, lean.endpoint_url
-        finally:
-            await lean.stop()
+        if request.param == "in-process":
+            lean = LeanServer(Answers(await prerender(emulator, STATE)))
+            await lean.start()
+            try:
+                yield emulator.endpoint_url, lean.endpoint_url
+            finally:
+                await lean.stop()
+        else:
+            with serving(lean_server_command(len(STATE))) as process:
+                yield emulator.endpoint_url, process.endpoint_url
 
 
 async def post(
