@@ -18,6 +18,7 @@ import cProfile
 import io
 import os
 import pstats
+import sysconfig
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -72,10 +73,15 @@ def by_owner(profiler: cProfile.Profile, requests: int) -> list[tuple[str, float
 
 
 def _top(profiler: cProfile.Profile, sort: str, count: int) -> str:
+    """pstats' table, with the site-packages, stdlib and checkout prefixes cut from each path."""
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats(sort).print_stats(count)
-    return out.getvalue()
+    table = out.getvalue()
+    paths = sysconfig.get_paths()
+    for prefix in (paths["purelib"], paths["platlib"], paths["stdlib"], os.getcwd()):
+        table = table.replace(prefix + os.sep, "")
+    return table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
