@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from benchmarks import _custodian, _env, _report, _scenarios
+from benchmarks import _audit, _env, _report, _scenarios
 
 RESULTS: Final = Path(__file__).parent / "results"
 SCENARIOS: Final = ("throughput", "throttled", "memory", "startup", "audit")
@@ -72,7 +72,7 @@ def run(plan: Plan, scenarios: Sequence[str], *, quick: bool) -> _report.Results
     if "startup" in scenarios:
         results.startup = _scenarios.startup(plan.startup_repeats)
     if "audit" in scenarios:
-        results.audit = _custodian.custodian(plan.audit_images, AUDIT_LATENCY_SECS)
+        results.audit = _audit.audit(plan.audit_images, AUDIT_LATENCY_SECS)
     return results
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from benchmarks import _env, _server
-from benchmarks._custodian import CUSTODIAN, IMGPERMS, Custodian
+from benchmarks._audit import CUSTODIAN, IMGPERMS, Audit
 from benchmarks._scenarios import (
     SERVER_BOUND,
     STARTUP_FLOOR,
@@ -62,7 +62,7 @@ class Results:
     throttled: Throttled | None = None
     memory: Memory | None = None
     startup: Startup | None = None
-    audit: Custodian | None = None
+    audit: Audit | None = None
     chart_skipped: str | None = None
     """Why no chart was drawn, when the throughput scenario ran but matplotlib is missing."""
 
@@ -395,7 +395,7 @@ def _startup_section(startup: Startup) -> list[str]:
     ]
 
 
-def _audit_section(audit: Custodian) -> list[str]:
+def _audit_section(audit: Audit) -> list[str]:
     ours = next(run for run in audit.runs if run.label == IMGPERMS)
     rows = [
         [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import _custodian, _env, _server
+from benchmarks import _audit, _env, _server
 from benchmarks._clients import Job
 from benchmarks._scenarios import (
     ACCOUNTS_PER_IMAGE,
@@ -57,7 +57,7 @@ def test_the_audit_scenario_counts_every_share_imgperms_reports(tmp_path: Path) 
     truth = Emulator(IMAGES, seed=SEED).truth
     command = ["imgperms_async.emulator", "--images", str(IMAGES), "--seed", str(SEED)]
     with serving(command) as server:
-        run = _custodian._imgperms(server, tmp_path)
+        run = _audit._imgperms(server, tmp_path)
     assert run.error is None
     assert run.shares_found == sum(len(accounts) for accounts in truth.values())
     assert run.images_flagged == sum(bool(accounts) for accounts in truth.values())

@@ -56,7 +56,7 @@ class AuditRun:
 
 
 @dataclass
-class Custodian:
+class Audit:
     images: int
     latency_secs: float
     truth_shares: int
@@ -120,9 +120,9 @@ def _imgperms(server: _server.Server, work: Path) -> AuditRun:
     return AuditRun(IMGPERMS, wall, shares, flagged, completed.returncode, server_cpu)
 
 
-def custodian(images: int, latency_secs: float) -> Custodian:
+def audit(images: int, latency_secs: float) -> Audit:
     truth = Emulator(images, seed=SEED).truth
-    result = Custodian(
+    result = Audit(
         images,
         latency_secs,
         truth_shares=sum(len(accounts) for accounts in truth.values()),
