@@ -252,6 +252,23 @@ def _skipped_lines(skipped: Mapping[str, str]) -> list[str]:
     return [f"Skipped, not installed here: {named}.", ""]
 
 
+def _capacity(throughput: Throughput) -> str:
+    """How busy the server was in the fastest run: the one most likely to find its limit."""
+    fastest, label, concurrency = max(
+        (
+            (run, label, concurrency)
+            for concurrency, by_label in throughput.runs.items()
+            for label, runs in by_label.items()
+            for run in runs
+        ),
+        key=lambda found: found[0].requests_per_sec,
+    )
+    return (
+        f"The fastest run ({label}, c={concurrency}, {fastest.requests_per_sec:,.0f} req/s) kept"
+        f" the server {fastest.server_share:.2f} of a core busy."
+    )
+
+
 def _throughput_section(throughput: Throughput) -> list[str]:
     rounds = len(next(iter(next(iter(throughput.runs.values())).values())))
     rows = []
@@ -293,7 +310,7 @@ def _throughput_section(throughput: Throughput) -> list[str]:
             rows,
         ),
         f"Server-bound runs (server above {SERVER_BOUND} of a core), left out of the ratios:"
-        f" {excluded}.",
+        f" {excluded}. {_capacity(throughput)}",
         "",
         *_skipped_lines(throughput.skipped),
     ]
