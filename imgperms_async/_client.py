@@ -30,6 +30,7 @@ from imgperms_async._ratelimit import (
     FixedRateLimiter,
     NoRateLimiter,
     RateLimiter,
+    SlowStart,
 )
 from imgperms_async._retry import Retrier, RetryQuota
 from imgperms_async._signing import RequestSigner, SigningSender
@@ -85,6 +86,7 @@ class _Open:
             limiter=_rate_limiter(config, settings),
             stats=self.stats,
             clock_skew_secs=lambda: self.clock.skew_secs,
+            credentials=lambda: self.credentials.current,
         )
         self.images_operation: ModeledOperation | None = None
 
@@ -93,7 +95,7 @@ def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
     if config.max_rate is not None:
         return FixedRateLimiter(max_rate=config.max_rate)
     if (config.retry_mode or settings.retry_mode or "adaptive") == "adaptive":
-        return AdaptiveRateLimiter()
+        return SlowStart(AdaptiveRateLimiter(), max_window=config.max_connections)
     return NoRateLimiter()
 
 
@@ -102,7 +104,7 @@ def _images_operation() -> ModeledOperation:
     time that a client auditing permissions never needs."""
     from imgperms_async._service_model import ModeledOperation
 
-    return ModeledOperation("DescribeWorkspaceImages")
+    return ModeledOperation("DescribeWorkspaceImages", required=("Images", "Images[].ImageId"))
 
 
 class ImagePermissionsClient:
@@ -235,9 +237,8 @@ class ImagePermissionsClient:
 
         async with aclosing(paginate(call, params)) as pages:
             async for page in pages:
-                for image in page.get("Images", ()):
-                    if "ImageId" in image:
-                        yield image["ImageId"]
+                for image in page["Images"]:
+                    yield image["ImageId"]
 
     def fan_out(
         self,

@@ -64,6 +64,11 @@ class CredentialSource:
         self._background: asyncio.Task[None] | None = None
         self._next_background_at = 0.0
 
+    @property
+    def current(self) -> Credentials | None:
+        """The credentials last handed out; a new object whenever they change."""
+        return self._current
+
     async def get(self) -> Credentials:
         current = self._current
         refreshable = self._refreshable

@@ -55,11 +55,6 @@ async def fetch_image(
     return ImagePermissionsResult(image_id, tuple(accounts), None, pages)
 
 
-@dataclass(frozen=True, slots=True)
-class _InputFailed:
-    error: Exception
-
-
 class _WorkerDone:
     """Put by each worker as it exits: the consumer stops when every worker has."""
 
@@ -69,6 +64,66 @@ _WORKER_DONE: Final = _WorkerDone()
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 """Starts a worker; the client's version also tracks it, to cancel and await it when it closes."""
 
+Done = tuple[int, ImagePermissionsResult] | _WorkerDone
+
+
+class _Pipeline:
+    """The input, the workers and the queues between them and the consumer.
+
+    The workers hold this and never the ``FanOut`` the consumer holds, so a consumer that drops
+    its iterator (a plain ``break``) lets the ``FanOut`` be collected at once, and its
+    finalizer stops the workers.
+    """
+
+    def __init__(
+        self,
+        image_ids: Iterable[str] | AsyncIterable[str],
+        fetch: FetchImage,
+        *,
+        concurrency: int,
+        ordered: bool,
+    ) -> None:
+        self.image_ids = image_ids
+        self.fetch = fetch
+        self.concurrency = concurrency
+        self.todo: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize=concurrency)
+        self.done: asyncio.Queue[Done] = asyncio.Queue(maxsize=concurrency)
+        self.window = (
+            asyncio.Semaphore(concurrency * ORDERED_WINDOW_PER_WORKER) if ordered else None
+        )
+        self.input_error: Exception | None = None
+
+    async def feed(self) -> None:
+        """Reads the input lazily; an input that fails ends the input, and the consumer gets
+        its error once every image already handed out has been answered."""
+        seen: set[str] = set()
+        sequence = 0
+        try:
+            async for raw_id in _each(self.image_ids):
+                image_id = raw_id if isinstance(raw_id, str) else repr(raw_id)
+                if image_id in seen:
+                    continue
+                seen.add(image_id)
+                if self.window is not None:
+                    await self.window.acquire()
+                if problems := image_id_problems(raw_id):
+                    invalid = ParamValidationError(report="\n".join(problems))
+                    result = ImagePermissionsResult(image_id, (), invalid, 0)
+                    await self.done.put((sequence, result))
+                else:
+                    await self.todo.put((sequence, image_id))
+                sequence += 1
+        except Exception as exc:
+            self.input_error = exc
+        for _ in range(self.concurrency):
+            await self.todo.put(None)
+
+    async def work(self) -> None:
+        while (item := await self.todo.get()) is not None:
+            sequence, image_id = item
+            await self.done.put((sequence, await self.fetch(image_id)))
+        await self.done.put(_WORKER_DONE)
+
 
 class FanOut:
     """An async iterator of one result per distinct id, in completion order (or input order).
@@ -76,7 +131,7 @@ class FanOut:
     A class rather than an async generator so that leaving the loop early is immediate: the
     workers are cancelled when the iterator is closed, cancelled, or dropped, without waiting for
     the event loop to finalize an abandoned generator. An exception raised by the input itself is
-    re-raised to the consumer.
+    re-raised to the consumer after the results of the images already read.
     """
 
     def __init__(
@@ -91,18 +146,9 @@ class FanOut:
         self._tasks: list[asyncio.Task[None]] | None = None
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-        self._image_ids = image_ids
-        self._fetch = fetch
-        self._concurrency = concurrency
+        self._pipeline = _Pipeline(image_ids, fetch, concurrency=concurrency, ordered=ordered)
         self._spawn = spawn
         self._running = concurrency
-        self._todo: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize=concurrency)
-        self._done: asyncio.Queue[
-            tuple[int, ImagePermissionsResult] | _InputFailed | _WorkerDone
-        ] = asyncio.Queue(maxsize=concurrency)
-        self._window = (
-            asyncio.Semaphore(concurrency * ORDERED_WINDOW_PER_WORKER) if ordered else None
-        )
         self._waiting: dict[int, ImagePermissionsResult] = {}
         self._next_sequence = 0
 
@@ -111,8 +157,9 @@ class FanOut:
 
     async def __anext__(self) -> ImagePermissionsResult:
         if self._tasks is None:
-            self._tasks = [self._spawn(self._feed())]
-            self._tasks.extend(self._spawn(self._work()) for _ in range(self._concurrency))
+            pipeline = self._pipeline
+            self._tasks = [self._spawn(pipeline.feed())]
+            self._tasks.extend(self._spawn(pipeline.work()) for _ in range(pipeline.concurrency))
         try:
             return await self._next_result()
         except BaseException:
@@ -133,58 +180,33 @@ class FanOut:
         await self.aclose()
 
     def __del__(self) -> None:
+        """A consumer that left the loop without closing: stop the workers on their loop."""
         for task in self._tasks or ():
-            if not task.done():
-                task.cancel()
+            loop = task.get_loop()
+            if not task.done() and not loop.is_closed():
+                loop.call_soon_threadsafe(task.cancel)
 
     async def _next_result(self) -> ImagePermissionsResult:
-        window = self._window
+        pipeline = self._pipeline
+        window = pipeline.window
         while True:
             if window is not None and self._next_sequence in self._waiting:
                 self._next_sequence += 1
                 window.release()
                 return self._waiting.pop(self._next_sequence - 1)
             if not self._running:
+                error, pipeline.input_error = pipeline.input_error, None
+                if error is not None:
+                    raise error
                 raise StopAsyncIteration
-            item = await self._done.get()
+            item = await pipeline.done.get()
             if isinstance(item, _WorkerDone):
                 self._running -= 1
-            elif isinstance(item, _InputFailed):
-                raise item.error
             else:
                 sequence, result = item
                 if window is None:
                     return result
                 self._waiting[sequence] = result
-
-    async def _feed(self) -> None:
-        seen: set[str] = set()
-        sequence = 0
-        try:
-            async for raw_id in _each(self._image_ids):
-                image_id = raw_id if isinstance(raw_id, str) else repr(raw_id)
-                if image_id in seen:
-                    continue
-                seen.add(image_id)
-                if self._window is not None:
-                    await self._window.acquire()
-                if problems := image_id_problems(raw_id):
-                    invalid = ParamValidationError(report="\n".join(problems))
-                    result = ImagePermissionsResult(image_id, (), invalid, 0)
-                    await self._done.put((sequence, result))
-                else:
-                    await self._todo.put((sequence, image_id))
-                sequence += 1
-        except Exception as exc:
-            await self._done.put(_InputFailed(exc))
-        for _ in range(self._concurrency):
-            await self._todo.put(None)
-
-    async def _work(self) -> None:
-        while (item := await self._todo.get()) is not None:
-            sequence, image_id = item
-            await self._done.put((sequence, await self._fetch(image_id)))
-        await self._done.put(_WORKER_DONE)
 
 
 async def _each(items: Iterable[str] | AsyncIterable[str]) -> AsyncGenerator[str]:

@@ -22,8 +22,9 @@ CONTENT_TYPE: Final = "application/x-amz-json-1.1"
 Send = Callable[[HttpRequest], Awaitable[HttpResponse]]
 """The step below: signs and sends (``SigningSender.send``)."""
 
-Shaper = Callable[[HttpResponse, Any], dict[str, Any]]
-"""Turns a decoded 200 body into the operation's boto3 output, or raises MalformedResponseError."""
+Shaper = Callable[[Mapping[str, Any], HttpResponse, Any], dict[str, Any]]
+"""Turns a decoded 200 body into the operation's boto3 output, or raises MalformedResponseError;
+given the request's parameters, so an answer can be checked against what was asked."""
 
 
 class ObserveDate(Protocol):
@@ -69,7 +70,7 @@ class JsonProtocol:
                 f"{name} answered HTTP {response.status} with a body that is not JSON "
                 f"({len(response.body)} bytes)"
             ) from exc
-        result = operation.shape(response, decoded)
+        result = operation.shape(params, response, decoded)
         result["ResponseMetadata"] = response_metadata(response)
         return result
 
@@ -125,28 +126,35 @@ def _error_code(header: str | None, body: Mapping[str, Any]) -> str:
     return raw.split(":", 1)[0].rsplit("#", 1)[-1].strip()
 
 
-def shape_image_permissions(response: HttpResponse, decoded: Any) -> dict[str, Any]:
+def shape_image_permissions(
+    params: Mapping[str, Any], response: HttpResponse, decoded: Any
+) -> dict[str, Any]:
     """DescribeWorkspaceImagePermissions output, checked member by member as botocore's parser
-    would shape it (unknown members dropped, nulls omitted), on the hot path without its cost."""
+    would shape it (unknown members dropped, nulls omitted), on the hot path without its cost.
+
+    Only an answer for the image asked about counts: a body without ``ImageId`` and
+    ``ImagePermissions`` (what a redirect target or a proxy's status page sends) would otherwise
+    read as "shared with nobody".
+    """
     if not isinstance(decoded, dict):
-        raise _malformed(response, "the body is not a JSON object")
-    result: dict[str, Any] = {}
+        raise malformed(response, "the body is not a JSON object")
     image_id = decoded.get("ImageId")
-    if image_id is not None:
-        result["ImageId"] = _expect_str(response, "ImageId", image_id)
+    if image_id != params["ImageId"]:
+        problem = "ImageId is missing" if image_id is None else f"ImageId is {image_id!r}"
+        raise malformed(response, f"{problem}, not {params['ImageId']!r} as asked")
     permissions = decoded.get("ImagePermissions")
-    if permissions is not None:
-        if not isinstance(permissions, list):
-            raise _malformed(response, "ImagePermissions is not a list")
-        plain = all(
-            type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
-            for entry in permissions
-        )
-        result["ImagePermissions"] = (
-            permissions  # freshly decoded and already in boto3's shape: no copy needed
-            if plain
-            else [_shape_permission(response, entry) for entry in permissions]
-        )
+    if not isinstance(permissions, list):
+        raise malformed(response, "ImagePermissions is missing or not a list")
+    plain = all(
+        type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
+        for entry in permissions
+    )
+    result: dict[str, Any] = {
+        "ImageId": image_id,
+        "ImagePermissions": permissions  # freshly decoded and already in boto3's shape
+        if plain
+        else [_shape_permission(response, entry) for entry in permissions],
+    }
     token = decoded.get("NextToken")
     if token is not None:
         result["NextToken"] = _expect_str(response, "NextToken", token)
@@ -155,7 +163,7 @@ def shape_image_permissions(response: HttpResponse, decoded: Any) -> dict[str, A
 
 def _shape_permission(response: HttpResponse, entry: object) -> dict[str, str]:
     if not isinstance(entry, dict):
-        raise _malformed(response, "an ImagePermissions entry is not an object")
+        raise malformed(response, "an ImagePermissions entry is not an object")
     account = entry.get("SharedAccountId")
     if account is None:
         return {}
@@ -164,11 +172,11 @@ def _shape_permission(response: HttpResponse, entry: object) -> dict[str, str]:
 
 def _expect_str(response: HttpResponse, name: str, value: object) -> str:
     if not isinstance(value, str):
-        raise _malformed(response, f"{name} is a {type(value).__name__}, not a string")
+        raise malformed(response, f"{name} is a {type(value).__name__}, not a string")
     return value
 
 
-def _malformed(response: HttpResponse, problem: str) -> MalformedResponseError:
+def malformed(response: HttpResponse, problem: str) -> MalformedResponseError:
     request_id = response.headers.get("x-amzn-requestid", "unknown")
     return MalformedResponseError(f"Malformed response (request id {request_id}): {problem}")
 

@@ -12,6 +12,12 @@ to about 1.0x the ideal time): the rate is cut once per round trip, not once per
 response; the sending rate is measured over windows that start at the first response; and the
 bucket saves up a tenth of a second of tokens instead of a whole second, emptied on each cut.
 
+Before it knows anything, it learns the way TCP does (slow start): a client that has never been
+throttled may have at most a small window of requests in flight, growing by one with each answer
+(so doubling each round trip), until a throttle hands over to the rate limiter or the window
+reaches the client's own concurrency and the limiter steps aside for good. A wide fan-out so
+never opens with a burst the service throttles before the client could know its limit.
+
 Waiters are served in FIFO order through an ``asyncio.Lock``, whose waiters queue in arrival order
 and which a newcomer never takes ahead of them: the waiter at the head sleeps until its token is
 due and takes it without awaiting in between, so a waiter cancelled at any point has taken nothing
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
@@ -32,6 +39,7 @@ __all__ = [
     "FixedRateLimiter",
     "NoRateLimiter",
     "RateLimiter",
+    "SlowStart",
 ]
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -43,12 +51,22 @@ _TOKEN_TOLERANCE: Final = 1e-9
 
 
 class RateLimiter(Protocol):
-    """What the retry loop needs: wait for permission to send, then say how the attempt went."""
+    """What the retry loop needs: wait for permission to send, then say how the attempt went.
+
+    Every ``acquire`` is followed by exactly one ``on_response`` (an answer or a transport
+    failure came back) or ``on_abandon`` (nothing came back: not sent, or cancelled).
+    ``paces`` says whether throttled retries are slowed down here, so they need no retry quota.
+    """
+
+    @property
+    def paces(self) -> bool: ...
 
     async def acquire(self) -> None: ...
 
     def on_response(self, *, throttled: bool, sent_at: float) -> None:
         """``sent_at`` is when the attempt left, on the limiter's clock (``time.monotonic``)."""
+
+    def on_abandon(self) -> None: ...
 
 
 class NoRateLimiter:
@@ -56,10 +74,17 @@ class NoRateLimiter:
 
     __slots__ = ()
 
+    @property
+    def paces(self) -> bool:
+        return False
+
     async def acquire(self) -> None:
         return
 
     def on_response(self, *, throttled: bool, sent_at: float) -> None:
+        return
+
+    def on_abandon(self) -> None:
         return
 
 
@@ -132,10 +157,17 @@ class FixedRateLimiter:
             rate=max_rate, capacity=burst, tokens=burst, time=time, sleep=sleep
         )
 
+    @property
+    def paces(self) -> bool:
+        return True
+
     async def acquire(self) -> None:
         await self._bucket.take()
 
     def on_response(self, *, throttled: bool, sent_at: float) -> None:
+        return
+
+    def on_abandon(self) -> None:
         return
 
 
@@ -236,6 +268,10 @@ class AdaptiveRateLimiter:
         return self._enabled
 
     @property
+    def paces(self) -> bool:
+        return True
+
+    @property
     def rate_per_sec(self) -> float:
         """The pace requests are allowed at once enabled."""
         return self._bucket.rate
@@ -268,3 +304,109 @@ class AdaptiveRateLimiter:
         self._bucket.reconfigure(
             rate=rate, capacity=max(rate * self._BURST_SECS, 1.0), drain=throttled
         )
+
+    def on_abandon(self) -> None:
+        return
+
+
+class _Window:
+    """At most ``size`` holders at once, handed out in arrival order; ``size`` may grow.
+
+    A waiter is woken with its place already taken, so one cancelled after waking passes the
+    place on rather than losing it.
+    """
+
+    __slots__ = ("_waiters", "held", "size")
+
+    def __init__(self, size: float) -> None:
+        self.size = size
+        self.held = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self) -> None:
+        if self.held < self.size and not self._waiters:
+            self.held += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.leave()
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def leave(self) -> None:
+        self.held -= 1
+        self._wake()
+
+    def grow(self, size: float) -> None:
+        self.size = size
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.held < self.size:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.held += 1
+                waiter.set_result(None)
+
+
+class SlowStart:
+    """TCP's slow start in front of a limiter that only knows what throttles tell it.
+
+    Until the first throttle, at most ``initial_window`` requests are in flight, one more after
+    each answer that is not a throttle. The first throttle ends slow start and leaves pacing to
+    the limiter behind; reaching ``max_window`` (the most the client ever has in flight) ends it
+    too, and from then on it costs one attribute check a request.
+    """
+
+    INITIAL_WINDOW: Final = 2
+
+    __slots__ = ("_limiter", "_max_window", "_window")
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        *,
+        max_window: int,
+        initial_window: int = INITIAL_WINDOW,
+    ) -> None:
+        self._limiter = limiter
+        self._max_window = max_window
+        self._window: _Window | None = (
+            _Window(initial_window) if initial_window < max_window else None
+        )
+
+    @property
+    def paces(self) -> bool:
+        return self._limiter.paces
+
+    @property
+    def window(self) -> float | None:
+        """Requests allowed in flight while slow start lasts; ``None`` once it is over."""
+        return None if self._window is None else self._window.size
+
+    async def acquire(self) -> None:
+        window = self._window
+        if window is not None:
+            await window.enter()
+        await self._limiter.acquire()
+
+    def on_response(self, *, throttled: bool, sent_at: float) -> None:
+        window = self._window
+        if window is not None:
+            window.leave()
+            if throttled or window.size + 1 >= self._max_window:
+                self._window = None
+                window.grow(math.inf)
+            else:
+                window.grow(window.size + 1)
+        self._limiter.on_response(throttled=throttled, sent_at=sent_at)
+
+    def on_abandon(self) -> None:
+        if self._window is not None:
+            self._window.leave()
+        self._limiter.on_abandon()

@@ -18,7 +18,8 @@ IMAGE_ID_PATTERN: Final = "wsi-[0-9a-z]{9,63}$"
 MAX_RESULTS_RANGE: Final = (1, 25)
 NEXT_TOKEN_LENGTH_RANGE: Final = (1, 2048)
 
-_IMAGE_ID = re.compile(IMAGE_ID_PATTERN)
+_IMAGE_ID = re.compile(IMAGE_ID_PATTERN.removesuffix("$"))
+"""Matched whole (``fullmatch``): with ``match``, the model's ``$`` also accepts a trailing newline."""
 _KNOWN: Final = frozenset({"ImageId", "NextToken", "MaxResults"})
 
 
@@ -50,7 +51,7 @@ def image_id_problems(image_id: object) -> list[str]:
             f"Invalid type for parameter ImageId, value: {image_id!r}, "
             f"type: {type(image_id)}, valid types: {str!r}"
         ]
-    if _IMAGE_ID.match(image_id) is None:
+    if _IMAGE_ID.fullmatch(image_id) is None:
         return [
             f"Invalid value for parameter ImageId, value: {image_id!r}, "
             f"must match pattern: {IMAGE_ID_PATTERN}"

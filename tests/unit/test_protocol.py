@@ -19,6 +19,7 @@ from imgperms_async._http import HttpRequest, HttpResponse
 from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, parse_error
 
 OPERATION = "DescribeWorkspaceImagePermissions"
+EMPTY_PAGE = {"ImageId": "wsi-abc123def", "ImagePermissions": []}
 
 
 def answer(status: int, body: bytes | dict[str, Any], **headers: str) -> HttpResponse:
@@ -53,7 +54,7 @@ async def call(response: HttpResponse, params: dict[str, Any] | None = None) -> 
 
 
 async def test_request_is_a_json_1_1_post_to_the_target() -> None:
-    recorder = Recorder(answer(200, {}))
+    recorder = Recorder(answer(200, EMPTY_PAGE))
     protocol = JsonProtocol(
         endpoint_url="https://workspaces.example", send=recorder.send, observe_date=recorder.observe
     )
@@ -93,12 +94,12 @@ async def test_null_next_token_is_omitted_as_boto3_does() -> None:
 
 
 async def test_unknown_members_are_dropped() -> None:
-    result = await call(answer(200, {"ImageId": "wsi-abc123def", "Surprise": 1}))
+    result = await call(answer(200, {**EMPTY_PAGE, "Surprise": 1}))
     assert "Surprise" not in result
 
 
 async def test_date_header_is_reported_with_send_and_receive_times() -> None:
-    recorder = Recorder(answer(200, {}, date="Sun, 29 Nov 2026 01:00:00 GMT"))
+    recorder = Recorder(answer(200, EMPTY_PAGE, date="Sun, 29 Nov 2026 01:00:00 GMT"))
     protocol = JsonProtocol(
         endpoint_url="http://h", send=recorder.send, observe_date=recorder.observe
     )
@@ -230,6 +231,6 @@ async def test_error_status_raises_from_call() -> None:
 
 
 async def test_unknown_members_of_a_permission_are_dropped() -> None:
-    body = {"ImagePermissions": [{"SharedAccountId": "111122223333", "Extra": 1}, {}]}
+    body = {**EMPTY_PAGE, "ImagePermissions": [{"SharedAccountId": "111122223333", "Extra": 1}, {}]}
     result = await call(answer(200, body))
     assert result["ImagePermissions"] == [{"SharedAccountId": "111122223333"}, {}]

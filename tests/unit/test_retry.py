@@ -99,15 +99,20 @@ class RecordingSleep:
 
 
 class RecordingLimiter:
-    def __init__(self) -> None:
+    def __init__(self, *, paces: bool = False) -> None:
         self.acquired = 0
         self.responses: list[bool] = []
+        self.abandoned = 0
+        self.paces = paces
 
     async def acquire(self) -> None:
         self.acquired += 1
 
     def on_response(self, *, throttled: bool, sent_at: float) -> None:
         self.responses.append(throttled)
+
+    def on_abandon(self) -> None:
+        self.abandoned += 1
 
 
 def retrier(
@@ -389,18 +394,19 @@ async def test_an_empty_quota_stops_retries_at_once() -> None:
 
 
 async def test_a_retry_storm_spends_the_quota_then_fails_fast() -> None:
-    quota = RetryQuota()  # 500 tokens, 5 a retry: 100 retries with no success in between
+    quota = RetryQuota()  # 500 tokens, 14 a retry after a 5xx: 35 retries with no success
     shared = retrier(quota=quota)
     attempts = []
-    for _ in range(60):
+    for _ in range(25):
         attempt = Script(unavailable())
         with pytest.raises(ClientError):
             await shared.call(attempt)
         attempts.append(attempt.calls)
 
-    assert attempts[:50] == [3] * 50  # two retries each: 50 calls spend all 500 tokens
-    assert attempts[50:] == [1] * 10  # then no more retries
-    assert quota.available == 0
+    assert attempts[:17] == [3] * 17  # two retries each: 17 calls spend 476 tokens
+    assert attempts[17] == 2  # 24 tokens pay one more retry, not two
+    assert attempts[18:] == [1] * 7  # then no more retries
+    assert quota.available == 10
 
 
 async def test_a_success_without_retries_refills_the_quota_by_one() -> None:
@@ -409,7 +415,7 @@ async def test_a_success_without_retries_refills_the_quota_by_one() -> None:
 
     await retrier(quota=quota).call(Script(ok()))
 
-    assert quota.available == 496
+    assert quota.available == 487
 
 
 async def test_a_success_after_a_retry_refunds_the_retry_cost() -> None:
@@ -418,7 +424,7 @@ async def test_a_success_after_a_retry_refunds_the_retry_cost() -> None:
 
     await retrier(quota=quota).call(Script(unavailable(), ok()))
 
-    assert quota.available == 495
+    assert quota.available == 486
 
 
 async def test_the_quota_never_grows_past_its_capacity() -> None:
@@ -429,16 +435,40 @@ async def test_the_quota_never_grows_past_its_capacity() -> None:
     assert quota.available == 500
 
 
-async def test_a_timeout_costs_twice_as_much_as_another_retry() -> None:
+async def test_a_throttle_costs_five_tokens_and_any_other_retry_fourteen() -> None:
     quota = RetryQuota()
     timeout = botocore_exceptions.ReadTimeoutError(endpoint_url=ENDPOINT)
 
+    with pytest.raises(ClientError):
+        await retrier(quota=quota, max_attempts=2).call(Script(throttled()))
     with pytest.raises(botocore_exceptions.ReadTimeoutError):
         await retrier(quota=quota, max_attempts=2).call(Script(timeout))
     with pytest.raises(ClientError):
         await retrier(quota=quota, max_attempts=2).call(Script(unavailable()))
 
-    assert quota.available == 500 - 10 - 5
+    assert quota.available == 500 - 5 - 14 - 14
+
+
+async def test_a_throttle_retried_through_a_pacing_limiter_costs_no_quota() -> None:
+    quota = RetryQuota(capacity=4)
+    attempt = Script(throttled(), throttled(), ok())
+
+    await retrier(quota=quota, limiter=RecordingLimiter(paces=True)).call(attempt)
+
+    assert attempt.calls == 3
+    assert quota.available == 4
+
+
+async def test_a_pacing_limiter_still_leaves_other_retries_to_the_quota() -> None:
+    attempt = Script(unavailable(), ok())
+
+    with pytest.raises(ClientError) as caught:
+        await retrier(quota=RetryQuota(capacity=4), limiter=RecordingLimiter(paces=True)).call(
+            attempt
+        )
+
+    assert attempt.calls == 1
+    assert metadata_of(caught.value)["RetryQuotaReached"] is True
 
 
 # --- backoff ---
@@ -484,13 +514,13 @@ async def test_x_amz_retry_after_sets_the_delay() -> None:
     assert sleep.delays == [1.5]
 
 
-async def test_x_amz_retry_after_is_capped_at_the_maximum_backoff() -> None:
+async def test_x_amz_retry_after_raises_the_delay_by_at_most_five_seconds() -> None:
     sleep = RecordingSleep()
     error = client_error("ThrottlingException", headers={"x-amz-retry-after": "3600000"})
 
     await retrier(sleep=sleep).call(Script(error, ok()))
 
-    assert sleep.delays == [20.0]
+    assert sleep.delays == [0.5 + 5.0]
 
 
 @pytest.mark.parametrize("value", ["soon", "1.5e3", ""])
@@ -503,13 +533,22 @@ async def test_an_unparsable_x_amz_retry_after_falls_back_to_jitter(value: str) 
     assert sleep.delays == [0.5]
 
 
-async def test_a_negative_x_amz_retry_after_means_no_wait() -> None:
+async def test_an_x_amz_retry_after_below_the_backoff_leaves_the_backoff() -> None:
     sleep = RecordingSleep()
     error = client_error("ThrottlingException", headers={"x-amz-retry-after": "-200"})
 
     await retrier(sleep=sleep).call(Script(error, ok()))
 
-    assert sleep.delays == [0.0]
+    assert sleep.delays == [0.5]
+
+
+async def test_retries_after_other_errors_back_off_from_fifty_milliseconds() -> None:
+    sleep = RecordingSleep()
+
+    with pytest.raises(ClientError):
+        await retrier(max_attempts=4, sleep=sleep, random=lambda: 1.0).call(Script(unavailable()))
+
+    assert sleep.delays == pytest.approx([0.05, 0.1, 0.2])
 
 
 # --- cancellation ---
