@@ -42,16 +42,14 @@ if TYPE_CHECKING:
 
 
 def _own_transport(settings: Settings, config: ClientConfig) -> AiohttpTransport:
-    """The transport a client makes when given none; run in a thread, as it may load a CA bundle."""
+    """The transport a client makes when given none; run in a thread, as it loads the CA bundle
+    when one is set (whatever the endpoint's scheme: a broken bundle is an error at once)."""
     return AiohttpTransport(
         max_connections=config.max_connections,
         connect_timeout_secs=config.connect_timeout_secs,
         read_timeout_secs=config.read_timeout_secs,
         verify_tls=config.verify_tls,
-        # Loading a CA bundle costs tens of milliseconds; plain HTTP has no use for one.
-        ca_bundle=(config.ca_bundle or settings.ca_bundle)
-        if settings.endpoint_url.startswith("https:")
-        else None,
+        ca_bundle=config.ca_bundle or settings.ca_bundle,
     )
 
 

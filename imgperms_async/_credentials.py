@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -52,6 +54,7 @@ class CredentialSource:
         botocore_credentials: BotocoreCredentials | None,
         *,
         static: Credentials | None = None,
+        time: Callable[[], float] = time.monotonic,
     ) -> None:
         if botocore_credentials is None and static is None:
             raise NoCredentialsError()
@@ -62,7 +65,8 @@ class CredentialSource:
         self._current = static
         self._lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
-        self._next_background_at = 0.0
+        self._time = time
+        self._next_background_at = -float("inf")
 
     @property
     def current(self) -> Credentials | None:
@@ -101,12 +105,11 @@ class CredentialSource:
     def _refresh_ahead(self) -> None:
         if self._background is not None and not self._background.done():
             return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = self._time()
         if now < self._next_background_at:
             return
         self._next_background_at = now + RETRY_BACKGROUND_REFRESH_SECS
-        self._background = loop.create_task(self._refresh_in_background())
+        self._background = asyncio.get_running_loop().create_task(self._refresh_in_background())
 
     async def _refresh_in_background(self) -> None:
         async with self._lock:

@@ -1,11 +1,15 @@
-"""Every test starts from an empty AWS environment: no real profile, credentials or IMDS is consulted."""
+"""Every test starts from an empty AWS environment: no real profile, credentials or IMDS is consulted.
+
+Also the servers tests share: a small aiohttp app on loopback."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from servers import LoopbackServer, loopback_servers
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +20,10 @@ def isolated_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+async def loopback_server() -> AsyncIterator[LoopbackServer]:
+    """Serves aiohttp apps on 127.0.0.1 with a free port; stopped after the test."""
+    async with loopback_servers() as serve:
+        yield serve

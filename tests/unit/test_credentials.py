@@ -5,25 +5,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
-from dateutil.tz import tzutc
+from fakes import FakeClock
 
 from imgperms_async._credentials import Credentials, CredentialSource
-
-
-class Now:
-    """botocore's clock for the credentials, moved by the test instead of by waiting."""
-
-    def __init__(self) -> None:
-        self.value = datetime.now(tzutc())
-
-    def __call__(self) -> datetime:
-        return self.value
 
 
 def refreshable(
@@ -31,11 +21,12 @@ def refreshable(
     *,
     fetch: Any = None,
     calls: list[float] | None = None,
-    now: Now | None = None,
+    clock: FakeClock | None = None,
 ) -> RefreshableCredentials:
-    """botocore credentials that expire after ``expires_in_secs`` and renew through ``fetch``."""
+    """botocore credentials that expire after ``expires_in_secs`` and renew through ``fetch``;
+    botocore reads the time from ``clock``."""
     serial = iter(range(1, 1000))
-    now = now or Now()
+    clock = clock or FakeClock(start=time.time())
 
     def renew() -> dict[str, str]:
         if calls is not None:
@@ -46,18 +37,24 @@ def refreshable(
             "access_key": f"AKIDRENEWED{next(serial)}",
             "secret_key": "renewed-secret",
             "token": "renewed-token",
-            "expiry_time": (now.value + timedelta(hours=1)).isoformat(),
+            "expiry_time": (clock.datetime() + timedelta(hours=1)).isoformat(),
         }
 
     return RefreshableCredentials(
         access_key="AKIDFIRST",
         secret_key="first-secret",
         token="first-token",
-        expiry_time=now.value + timedelta(seconds=expires_in_secs),
+        expiry_time=clock.datetime() + timedelta(seconds=expires_in_secs),
         refresh_using=renew,
         method="test",
-        time_fetcher=now,
+        time_fetcher=clock.datetime,
     )
+
+
+async def background_work_done() -> None:
+    """Wait for every other task (a background refresh) to finish, instead of for some time."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 def test_secrets_never_appear_in_a_repr() -> None:
@@ -108,16 +105,15 @@ async def test_concurrent_callers_share_one_refresh() -> None:
 
 async def test_advisory_window_refreshes_in_the_background() -> None:
     calls: list[float] = []
-    now = Now()
-    source = CredentialSource(refreshable(20 * 60, calls=calls, now=now))
+    clock = FakeClock(start=time.time())
+    source = CredentialSource(refreshable(20 * 60, calls=calls, clock=clock), time=clock)
     assert (await source.get()).access_key == "AKIDFIRST"
-    now.value += timedelta(minutes=8)  # 12 minutes left: inside the advisory window only
+    clock.now += 8 * 60  # 12 minutes left: inside the advisory window only
     current = await source.get()
     assert current.access_key == "AKIDFIRST", "callers do not wait in the advisory window"
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-        if (await source.get()).access_key != "AKIDFIRST":
-            break
+
+    await background_work_done()
+
     assert (await source.get()).access_key == "AKIDRENEWED1"
     assert len(calls) == 1
     await source.aclose()
@@ -128,15 +124,49 @@ async def test_mandatory_window_waits_for_new_credentials() -> None:
     assert (await source.get()).access_key == "AKIDRENEWED1"
 
 
-async def test_failed_background_refresh_keeps_the_current_credentials() -> None:
+def failing(calls: list[float]) -> Any:
     def fail() -> None:
+        calls.append(time.monotonic())
         raise RuntimeError("sts is down")
 
-    now = Now()
-    source = CredentialSource(refreshable(20 * 60, fetch=fail, now=now))
+    return fail
+
+
+async def test_failed_background_refresh_keeps_the_current_credentials() -> None:
+    attempts: list[float] = []
+    clock = FakeClock(start=time.time())
+    source = CredentialSource(
+        refreshable(20 * 60, fetch=failing(attempts), clock=clock), time=clock
+    )
     first = await source.get()
-    now.value += timedelta(minutes=8)
+    clock.now += 8 * 60
     assert await source.get() is first
-    await asyncio.sleep(0.05)
-    assert await source.get() == first
+
+    await background_work_done()
+
+    assert len(attempts) == 1, "the refresh ran, in the background"
+    assert await source.get() is first
+    await source.aclose()
+
+
+async def test_a_failed_background_refresh_is_not_tried_again_for_thirty_seconds() -> None:
+    attempts: list[float] = []
+    clock = FakeClock(start=time.time())
+    source = CredentialSource(
+        refreshable(20 * 60, fetch=failing(attempts), clock=clock), time=clock
+    )
+    await source.get()
+    clock.now += 8 * 60
+    await source.get()
+    await background_work_done()
+
+    clock.now += 29
+    await source.get()
+    await background_work_done()
+    assert len(attempts) == 1
+
+    clock.now += 2
+    await source.get()
+    await background_work_done()
+    assert len(attempts) == 2
     await source.aclose()

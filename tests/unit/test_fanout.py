@@ -68,6 +68,24 @@ async def test_ordered_results_keep_input_order_despite_uneven_latency() -> None
     assert [r.image_id for r in results] == ids
 
 
+async def test_results_already_read_arrive_before_the_inputs_error() -> None:
+    async def ids() -> AsyncIterator[str]:
+        for n in range(5):
+            yield image(n)
+        raise OSError("the ids file went away")
+
+    delivered: list[str] = []
+
+    async def consume() -> None:
+        async for result in FanOut(ids(), instant, concurrency=2):
+            delivered.append(result.image_id)
+
+    with pytest.raises(OSError, match="went away"):
+        await consume()
+
+    assert sorted(delivered) == [image(n) for n in range(5)]
+
+
 async def test_an_error_in_the_input_reaches_the_consumer() -> None:
     async def ids() -> AsyncIterator[str]:
         yield image(1)
@@ -128,6 +146,21 @@ async def test_dropping_the_iterator_cancels_its_workers() -> None:
     del fan_out
     gc.collect()
     await asyncio.sleep(0)
+    assert asyncio.all_tasks() - before == set()
+
+
+async def test_a_plain_break_stops_the_workers_at_once() -> None:
+    async def stuck(image_id: str) -> ImagePermissionsResult:
+        if image_id != image(0):
+            await asyncio.Event().wait()
+        return await instant(image_id)
+
+    before = asyncio.all_tasks()
+    async for _ in FanOut([image(n) for n in range(10)], stuck, concurrency=4):
+        break
+    for _ in range(5):
+        await asyncio.sleep(0)
+
     assert asyncio.all_tasks() - before == set()
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 
 import pytest
+from fakes import FakeClock, settle
 
 from imgperms_async._ratelimit import (
     AdaptiveRateLimiter,
@@ -14,48 +13,8 @@ from imgperms_async._ratelimit import (
     FixedRateLimiter,
     NoRateLimiter,
     RateLimiter,
+    SlowStart,
 )
-
-
-async def settle() -> None:
-    """Let every task that can run, run (lock hand-offs take a few loop turns)."""
-    for _ in range(20):
-        await asyncio.sleep(0)
-
-
-class VirtualTime:
-    """A clock and a ``sleep`` that only move when the test advances them.
-
-    Sleepers wake in deadline order, each with the clock set to its own deadline, as a real event
-    loop would wake them. Deadlines within a nanosecond of the target count as reached, so that
-    ten sleeps of 0.1 s fit in one second despite floating-point rounding.
-    """
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, secs: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self.now + max(secs, 0.0), next(self._order), future))
-        await future
-
-    async def advance(self, secs: float) -> None:
-        target = self.now + secs
-        await settle()
-        while self._sleepers and self._sleepers[0][0] <= target + 1e-9:
-            deadline, _, future = heapq.heappop(self._sleepers)
-            if future.done():
-                continue
-            self.now = max(self.now, deadline)
-            future.set_result(None)
-            await settle()
-        self.now = max(self.now, target)
-        await settle()
 
 
 async def never_sleep(secs: float) -> None:
@@ -70,9 +29,7 @@ def acquire_in_background(limiter: RateLimiter, log: list[str], name: str) -> as
     return asyncio.create_task(acquire())
 
 
-def feed_steady_responses(
-    limiter: AdaptiveRateLimiter, clock: VirtualTime, *, ticks: range
-) -> None:
+def feed_steady_responses(limiter: AdaptiveRateLimiter, clock: FakeClock, *, ticks: range) -> None:
     """One successful response every tenth of a second, at t = tick / 10."""
     for tick in ticks:
         clock.now = tick / 10
@@ -96,7 +53,7 @@ def test_no_rate_limiter_never_waits_even_after_throttles() -> None:
 
 
 async def test_fixed_limiter_holds_its_rate_over_a_simulated_second() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = FixedRateLimiter(max_rate=10, time=clock, sleep=clock.sleep)
     log: list[str] = []
     tasks = [acquire_in_background(limiter, log, str(i)) for i in range(30)]
@@ -113,7 +70,7 @@ async def test_fixed_limiter_holds_its_rate_over_a_simulated_second() -> None:
 
 
 async def test_fixed_limiter_lets_a_burst_through_after_an_idle_spell() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = FixedRateLimiter(max_rate=10, burst=5, time=clock, sleep=clock.sleep)
     log: list[str] = []
     tasks = [acquire_in_background(limiter, log, str(i)) for i in range(8)]
@@ -132,7 +89,7 @@ def test_fixed_limiter_rejects_a_rate_that_is_not_positive() -> None:
 
 
 async def test_waiters_are_served_in_arrival_order() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = FixedRateLimiter(max_rate=1, time=clock, sleep=clock.sleep)
     await limiter.acquire()
     log: list[str] = []
@@ -150,7 +107,7 @@ async def test_waiters_are_served_in_arrival_order() -> None:
 
 
 async def test_a_cancelled_queued_waiter_leaves_its_token_to_the_next_one() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = FixedRateLimiter(max_rate=1, time=clock, sleep=clock.sleep)
     await limiter.acquire()
     log: list[str] = []
@@ -175,7 +132,7 @@ async def test_a_cancelled_queued_waiter_leaves_its_token_to_the_next_one() -> N
 
 
 async def test_a_cancelled_waiter_at_the_head_of_the_queue_leaves_its_token_to_the_next() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = FixedRateLimiter(max_rate=1, time=clock, sleep=clock.sleep)
     await limiter.acquire()
     log: list[str] = []
@@ -218,7 +175,7 @@ def test_cubic_regrows_along_the_cubic_curve_through_the_rate_that_failed() -> N
 
 
 async def test_adaptive_limiter_is_off_until_the_first_throttle() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=never_sleep)
 
     for tick in range(1, 1000):
@@ -230,7 +187,7 @@ async def test_adaptive_limiter_is_off_until_the_first_throttle() -> None:
 
 
 async def test_first_throttle_paces_at_seventy_percent_of_the_measured_sending_rate() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     # Ten responses a second: every closed half-second window measured 10, so the estimate is 10.
@@ -244,7 +201,7 @@ async def test_first_throttle_paces_at_seventy_percent_of_the_measured_sending_r
 
 
 async def test_adaptive_rate_recovers_along_the_cubic_curve_after_a_throttle() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     w_max = 10.0
@@ -262,7 +219,7 @@ async def test_adaptive_rate_recovers_along_the_cubic_curve_after_a_throttle() -
 
 
 async def test_adaptive_rate_never_exceeds_twice_the_measured_rate() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
@@ -275,7 +232,7 @@ async def test_adaptive_rate_never_exceeds_twice_the_measured_rate() -> None:
 
 
 async def test_a_throttle_of_a_request_sent_after_the_last_cut_cuts_again() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
@@ -290,7 +247,7 @@ async def test_a_throttle_of_a_request_sent_after_the_last_cut_cuts_again() -> N
 
 
 async def test_throttles_of_requests_in_flight_at_the_cut_do_not_cut_again() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
@@ -305,7 +262,7 @@ async def test_throttles_of_requests_in_flight_at_the_cut_do_not_cut_again() -> 
 
 
 async def test_rate_never_drops_below_the_floor() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
 
     for tick in range(1, 50):
@@ -316,7 +273,7 @@ async def test_rate_never_drops_below_the_floor() -> None:
 
 
 async def test_a_throttle_before_the_first_measurement_window_closes_uses_the_rate_so_far() -> None:
-    clock = VirtualTime(start=0.01)
+    clock = FakeClock(start=0.01)
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     for tick in range(1, 20):
         clock.now = tick / 100
@@ -330,7 +287,7 @@ async def test_a_throttle_before_the_first_measurement_window_closes_uses_the_ra
 
 
 async def test_a_throttle_on_the_very_first_responses_assumes_a_short_span() -> None:
-    clock = VirtualTime(start=0.01)
+    clock = FakeClock(start=0.01)
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     limiter.on_response(throttled=False, sent_at=0.0)
     clock.now = 0.011
@@ -341,7 +298,7 @@ async def test_a_throttle_on_the_very_first_responses_assumes_a_short_span() -> 
 
 
 async def test_once_throttled_the_adaptive_limiter_paces_requests() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     feed_steady_responses(limiter, clock, ticks=range(1, 21))
     clock.now = 2.1
@@ -362,7 +319,7 @@ async def test_once_throttled_the_adaptive_limiter_paces_requests() -> None:
 
 
 async def test_after_a_pause_at_most_a_tenth_of_a_second_of_requests_go_at_once() -> None:
-    clock = VirtualTime()
+    clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
     for tick in range(1, 201):  # 100 responses a second for two seconds
         clock.now = tick / 100
@@ -379,3 +336,133 @@ async def test_after_a_pause_at_most_a_tenth_of_a_second_of_requests_go_at_once(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# --- slow start ---
+
+
+class CountingLimiter:
+    """The limiter behind slow start: counts what it is told and never waits."""
+
+    def __init__(self) -> None:
+        self.responses: list[bool] = []
+        self.abandoned = 0
+
+    @property
+    def paces(self) -> bool:
+        return True
+
+    async def acquire(self) -> None:
+        return
+
+    def on_response(self, *, throttled: bool, sent_at: float) -> None:
+        self.responses.append(throttled)
+
+    def on_abandon(self) -> None:
+        self.abandoned += 1
+
+
+def start_acquiring(limiter: SlowStart, count: int, log: list[int]) -> list[asyncio.Task[None]]:
+    async def acquire(n: int) -> None:
+        await limiter.acquire()
+        log.append(n)
+
+    return [asyncio.create_task(acquire(n)) for n in range(count)]
+
+
+async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_slow_start_lets_only_the_initial_window_go_at_first() -> None:
+    limiter = SlowStart(CountingLimiter(), max_window=64, initial_window=2)
+    sent: list[int] = []
+    tasks = start_acquiring(limiter, 10, sent)
+
+    await settle()
+
+    assert sent == [0, 1]
+    await cancel_all(tasks)
+
+
+async def test_each_answer_frees_its_place_and_adds_one() -> None:
+    limiter = SlowStart(CountingLimiter(), max_window=64, initial_window=2)
+    sent: list[int] = []
+    tasks = start_acquiring(limiter, 10, sent)
+    await settle()
+
+    limiter.on_response(throttled=False, sent_at=0.0)
+    await settle()
+
+    assert sent == [0, 1, 2, 3]
+    assert limiter.window == 3
+    await cancel_all(tasks)
+
+
+async def test_the_window_doubles_each_round_trip() -> None:
+    limiter = SlowStart(CountingLimiter(), max_window=1024, initial_window=2)
+    for _ in range(4):  # one round trip: every request in flight is answered
+        size = int(limiter.window or 0)
+        for _ in range(size):
+            await limiter.acquire()
+        for _ in range(size):
+            limiter.on_response(throttled=False, sent_at=0.0)
+    assert limiter.window == 32
+
+
+async def test_a_throttle_ends_slow_start_and_lets_the_waiters_through() -> None:
+    behind = CountingLimiter()
+    limiter = SlowStart(behind, max_window=64, initial_window=2)
+    sent: list[int] = []
+    tasks = start_acquiring(limiter, 10, sent)
+    await settle()
+
+    limiter.on_response(throttled=True, sent_at=0.0)
+    await settle()
+
+    assert limiter.window is None
+    assert sorted(sent) == list(range(10))
+    assert behind.responses == [True]
+    await cancel_all(tasks)
+
+
+async def test_slow_start_ends_when_the_window_reaches_the_clients_concurrency() -> None:
+    limiter = SlowStart(CountingLimiter(), max_window=4, initial_window=2)
+    for _ in range(2):
+        await limiter.acquire()
+        limiter.on_response(throttled=False, sent_at=0.0)
+
+    assert limiter.window is None
+
+
+async def test_an_abandoned_attempt_frees_its_place_without_growing_the_window() -> None:
+    behind = CountingLimiter()
+    limiter = SlowStart(behind, max_window=64, initial_window=1)
+    sent: list[int] = []
+    tasks = start_acquiring(limiter, 3, sent)
+    await settle()
+
+    limiter.on_abandon()
+    await settle()
+
+    assert sent == [0, 1]
+    assert limiter.window == 1
+    assert behind.abandoned == 1
+    await cancel_all(tasks)
+
+
+async def test_a_waiter_cancelled_after_being_let_in_passes_its_place_on() -> None:
+    limiter = SlowStart(CountingLimiter(), max_window=64, initial_window=1)
+    await limiter.acquire()
+    sent: list[int] = []
+    first, second = start_acquiring(limiter, 2, sent)
+    await settle()
+
+    limiter.on_abandon()  # lets `first` in ...
+    first.cancel()  # ... but it is cancelled before it runs
+    await settle()
+
+    assert sent == [1]
+    await cancel_all([first, second])

@@ -613,3 +613,64 @@ async def test_stats_count_final_failures_by_error_code() -> None:
         await shared.call(Script(botocore_exceptions.ReadTimeoutError(endpoint_url=ENDPOINT)))
 
     assert stats.snapshot().errors == {"AccessDeniedException": 1, "ReadTimeoutError": 1}
+
+
+# --- errors no request can get past ---
+
+
+@pytest.mark.parametrize(
+    "code", ["UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException"]
+)
+async def test_a_fatal_error_fails_later_calls_without_a_request(code: str) -> None:
+    shared = retrier()
+    with pytest.raises(ClientError):
+        await shared.call(Script(client_error(code)))
+    later = Script(ok())
+
+    with pytest.raises(ClientError) as caught:
+        await shared.call(later)
+
+    assert later.calls == 0
+    assert caught.value.response["Error"]["Code"] == code
+
+
+async def test_a_remembered_fatal_error_is_forgotten_when_the_credentials_change() -> None:
+    credentials = [object()]
+    shared = Retrier(
+        max_attempts=1,
+        credentials=lambda: credentials[-1],
+        sleep=RecordingSleep(),
+        time=lambda: 0.0,
+    )
+    with pytest.raises(ClientError):
+        await shared.call(Script(client_error("ExpiredTokenException")))
+    credentials.append(object())
+    later = Script(ok())
+
+    await shared.call(later)
+
+    assert later.calls == 1
+
+
+async def test_a_resource_error_is_not_remembered() -> None:
+    shared = retrier()
+    with pytest.raises(ClientError):
+        await shared.call(Script(client_error("AccessDeniedException")))
+    later = Script(ok())
+
+    await shared.call(later)
+
+    assert later.calls == 1
+
+
+async def test_an_untrusted_certificate_is_not_retried_and_is_remembered() -> None:
+    shared = retrier(max_attempts=5)
+    untrusted = Script(botocore_exceptions.SSLError(endpoint_url=ENDPOINT, error="unverified"))
+    with pytest.raises(botocore_exceptions.SSLError):
+        await shared.call(untrusted)
+    later = Script(ok())
+
+    with pytest.raises(botocore_exceptions.SSLError):
+        await shared.call(later)
+
+    assert (untrusted.calls, later.calls) == (1, 0)
