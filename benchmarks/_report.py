@@ -239,10 +239,14 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [*lines, ""]
 
 
+def _share(share: float) -> str:
+    """A server CPU share, flagged when the server may have been the limit."""
+    return f"{share:.2f}{' SERVER-BOUND' if share > SERVER_BOUND else ''}"
+
+
 def _server_cell(runs: Sequence[Measurement]) -> str:
-    """The busiest the server was across these runs, flagged when it may have been the limit."""
-    busiest = max(run.server_share for run in runs)
-    return f"{busiest:.2f}{' SERVER-BOUND' if busiest > SERVER_BOUND else ''}"
+    """The busiest the server was across these runs."""
+    return _share(max(run.server_share for run in runs))
 
 
 def _skipped_lines(skipped: Mapping[str, str]) -> list[str]:
@@ -406,7 +410,7 @@ def _startup_section(startup: Startup) -> list[str]:
         "",
         *_table(("program", "wall ms", "vs aiobotocore"), rows),
         f"The floor imports only what the client needs at minimum: `{STARTUP_FLOOR}`."
-        f" Server CPU over all the programs' wall time: {startup.server_share:.2f} of a core.",
+        f" Server CPU over all the programs' wall time: {_share(startup.server_share)} of a core.",
         "",
         *_skipped_lines(startup.skipped),
     ]
@@ -423,7 +427,7 @@ def _audit_section(audit: Audit) -> list[str]:
             f"{audit.completeness(run):.1%}",
             f"{run.images_flagged:,} of {audit.truth_shared_images:,}",
             str(run.exit_code),
-            f"{run.server_share:.2f}",
+            _share(run.server_share),
         ]
         for run in audit.runs
     ]
