@@ -92,22 +92,12 @@ class AiohttpTransport:
                 body = await response.read()
                 status = response.status
                 response_headers = _lower_case_headers(response.headers.items())
-        except aiohttp.ClientConnectorCertificateError as exc:
-            raise SSLError(endpoint_url=url, error=exc) from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise EndpointConnectionError(endpoint_url=url, error=exc) from exc
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise ConnectTimeoutError(endpoint_url=url, error=exc) from exc
-        except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
-            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
-        except (
-            aiohttp.ServerDisconnectedError,
-            aiohttp.ClientPayloadError,
-            aiohttp.ClientOSError,
-        ) as exc:
-            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
-        except aiohttp.ClientError as exc:
-            raise HTTPClientError(error=exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Some aiohttp releases (3.9) turn a cancellation into a timeout: keep it one.
+                raise asyncio.CancelledError from exc
+            raise _botocore_error(exc, url) from exc
         return HttpResponse(status, response_headers, body, sent_at, self._clock())
 
     def _open(self) -> aiohttp.ClientSession:
@@ -126,6 +116,25 @@ class AiohttpTransport:
             raise_for_status=False,
         )
         return self._session
+
+
+def _botocore_error(error: Exception, url: str) -> Exception:
+    """The botocore class boto3 users already catch for each way a request can fail."""
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return SSLError(endpoint_url=url, error=error)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return EndpointConnectionError(endpoint_url=url, error=error)
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
+        return ConnectTimeoutError(endpoint_url=url, error=error)
+    if isinstance(error, aiohttp.ServerTimeoutError | TimeoutError):
+        return ReadTimeoutError(endpoint_url=url, error=error)
+    if isinstance(
+        error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientOSError
+    ):
+        return ConnectionClosedError(endpoint_url=url, error=error)
+    if isinstance(error, aiohttp.ClientError):
+        return HTTPClientError(error=error)
+    return ConnectionClosedError(endpoint_url=url, error=error)
 
 
 def _lower_case_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -92,7 +92,7 @@ def resolve_settings(
     from botocore.session import Session
 
     session = Session(profile=profile_name)
-    region = region_name or _region_from(session, environ)
+    region = region_name if region_name is not None else _region_from(session, environ)
     return Settings(
         region_name=region,
         endpoint_url=_endpoint_url(session, region, endpoint_url, environ),
@@ -118,6 +118,8 @@ def check_region_name(region: str, *, source: str) -> None:
     from botocore.utils import validate_region_name
 
     try:
+        if not region:
+            raise InvalidRegionError(region_name=region)
         validate_region_name(region)
     except InvalidRegionError:
         raise InvalidSettingError(

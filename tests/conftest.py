@@ -1,15 +1,20 @@
 """Every test starts from an empty AWS environment: no real profile, credentials or IMDS is consulted.
 
-Also the servers tests share: a small aiohttp app on loopback."""
+`emulator` and `threaded_emulator` are the suite's one default emulator (40 images, seed 7), served
+in the test's event loop or from a background thread for synchronous clients; `loopback_server`
+serves the small aiohttp apps some tests need.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from servers import LoopbackServer, loopback_servers
+
+from imgperms_async.emulator import Emulator
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +25,18 @@ def isolated_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    async with Emulator(images=40, seed=7) as served:
+        yield served
+
+
+@pytest.fixture
+def threaded_emulator() -> Iterator[Emulator]:
+    with Emulator(images=40, seed=7) as served:
+        yield served
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
-"""`python -m imgperms_async.emulator`: serve the emulator until interrupted."""
+"""`python -m imgperms_async.emulator`: the same command as `imgperms emulator`."""
 
-import sys
+from ._command import emulator
 
-from ._cli import main
-
-sys.exit(main())
+emulator.main(prog_name="python -m imgperms_async.emulator")

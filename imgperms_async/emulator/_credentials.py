@@ -9,11 +9,16 @@ __all__ = ["DEFAULT_CREDENTIALS", "EmulatorCredentials"]
 
 @dataclass(frozen=True, slots=True)
 class EmulatorCredentials:
-    """One access key the emulator recognises; secrets stay out of reprs and logs."""
+    """One access key the emulator recognises; secrets stay out of reprs and logs.
+
+    `expiration` (epoch seconds, on the emulator's clock) is set on temporary credentials that
+    STS AssumeRole issued; from then on every service answers that the token is expired.
+    """
 
     access_key: str
     secret_key: str = field(repr=False)
     session_token: str | None = field(default=None, repr=False)
+    expiration: float | None = None
 
 
 DEFAULT_CREDENTIALS: tuple[EmulatorCredentials, ...] = (

@@ -1,4 +1,4 @@
-"""Rate limiting and injected faults, deterministic for a seed whatever the request interleaving.
+"""Injected faults, deterministic for a seed whatever the request interleaving.
 
 Each fault decision hashes (seed, operation, body, how many identical requests came before), so
 the same workload draws the same faults even when concurrent requests arrive in another order.
@@ -7,37 +7,14 @@ the same workload draws the same faults even when concurrent requests arrive in 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Failure", "FaultDecision", "FaultPlan", "Latency", "TokenBucket"]
+__all__ = ["Failure", "FaultDecision", "FaultPlan"]
 
 Failure = Literal["http_500", "http_503", "dropped"]
-Latency = float | tuple[float, float]
 _UNIT = float(1 << 64)
-
-
-class TokenBucket:
-    """One bucket per access key, refilled continuously at `rate` up to `burst` tokens."""
-
-    def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._rate = rate
-        self._burst = burst
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = self._clock()
-        tokens, last = self._buckets.get(key, (self._burst, now))
-        tokens = min(self._burst, tokens + (now - last) * self._rate)
-        allowed = tokens >= 1.0
-        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
-        return allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +39,19 @@ class FaultPlan:
         fault_rate: float = 0.0,
         drop_rate: float = 0.0,
         malformed_rate: float = 0.0,
-        latency: Latency = 0.0,
+        latency: tuple[float, float] = (0.0, 0.0),
     ) -> None:
         self._key = hashlib.sha256(f"faults-{seed}".encode()).digest()
         self._fault_rate = fault_rate
         self._drop_rate = drop_rate
         self._malformed_rate = malformed_rate
-        self._latency = latency if isinstance(latency, tuple) else (latency, latency)
-        self._active = bool(fault_rate or drop_rate or malformed_rate or any(self._latency))
+        self._latency = latency
+        self.active = bool(fault_rate or drop_rate or malformed_rate or any(self._latency))
+        """False when no fault can be drawn, so callers can skip building a request's key."""
         self._seen: Counter[bytes] = Counter()
 
     def decide(self, operation: str, body: bytes) -> FaultDecision:
-        if not self._active:
+        if not self.active:
             return _NO_FAULT
         request = hashlib.sha256(operation.encode() + b"\0" + body).digest()
         occurrence = self._seen[request]

@@ -6,7 +6,14 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["ImageRecord", "ImageStore", "generate_shares"]
+__all__ = [
+    "ImageRecord",
+    "ImageStore",
+    "account_ids",
+    "generate_records",
+    "generate_shares",
+    "standalone_store",
+]
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _START_EPOCH = 1_546_300_800.0  # 2019-01-01: images look a few years old, as real ones do
@@ -28,7 +35,8 @@ def _share_count(rng: random.Random) -> int:
     return rng.randint(26, 120)
 
 
-def _image_id(rng: random.Random, taken: set[str]) -> str:
+def image_id(rng: random.Random, taken: set[str]) -> str:
+    """A fresh image id, unique among `taken` (which it joins)."""
     while True:
         image_id = "wsi-" + "".join(rng.choices(_BASE36, k=9))
         if image_id not in taken:
@@ -36,12 +44,18 @@ def _image_id(rng: random.Random, taken: set[str]) -> str:
             return image_id
 
 
-def _account_ids(rng: random.Random, count: int) -> tuple[str, ...]:
+def account_ids(rng: random.Random, count: int) -> tuple[str, ...]:
+    """`count` distinct 12-digit account ids without a leading zero, as AWS's look."""
     return tuple(str(n) for n in rng.sample(range(100_000_000_000, 1_000_000_000_000), count))
 
 
-def generate_shares(count: int, seed: int) -> dict[str, tuple[str, ...]]:
-    """Image id -> shared accounts; with 20+ images, one has exactly 25 and one exactly 50."""
+def generate_shares(
+    count: int, seed: int | str, *, taken: set[str] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Image id -> shared accounts; with 20+ images, one has exactly 25 and one exactly 50.
+
+    Ids already in `taken` are not reused, so several regions' images stay distinct.
+    """
     rng = random.Random(seed)
     counts = [_share_count(rng) for _ in range(count)]
     if count >= 20:
@@ -49,8 +63,8 @@ def generate_shares(count: int, seed: int) -> dict[str, tuple[str, ...]]:
             rng.sample(range(count), 2), _PAGE_BOUNDARY_SHARES, strict=True
         ):
             counts[position] = shares
-    taken: set[str] = set()
-    return {_image_id(rng, taken): _account_ids(rng, shares) for shares in counts}
+    ids = set() if taken is None else taken
+    return {image_id(rng, ids): account_ids(rng, shares) for shares in counts}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +90,10 @@ class ImageRecord:
         }
 
 
-def _record(rng: random.Random, index: int, image_id: str) -> ImageRecord:
+def _record(rng: random.Random, index: int, image: str) -> ImageRecord:
     purpose = rng.choice(_PURPOSES)
     return ImageRecord(
-        image_id=image_id,
+        image_id=image,
         name=f"{purpose}-golden-{index:05d}",
         description=f"Golden image for the {purpose} team",
         os_type=rng.choice(_OS_TYPES),
@@ -87,17 +101,26 @@ def _record(rng: random.Random, index: int, image_id: str) -> ImageRecord:
     )
 
 
-class ImageStore:
-    """Owned images in server order, with their shares; the only mutable state of the emulator."""
+def generate_records(image_ids: Sequence[str], rng: random.Random) -> dict[str, ImageRecord]:
+    return {image: _record(rng, index, image) for index, image in enumerate(image_ids)}
 
-    def __init__(self, shares: Mapping[str, Sequence[str]], seed: int) -> None:
-        rng = random.Random(f"records-{seed}")
-        self.owner_account_id = str(rng.randrange(100_000_000_000, 1_000_000_000_000))
-        self._shares = {image_id: list(accounts) for image_id, accounts in shares.items()}
+
+class ImageStore:
+    """One account's images in one region, in server order, with their shares.
+
+    Shares are the only state the emulator's answers change.
+    """
+
+    def __init__(
+        self,
+        owner_account_id: str,
+        shares: Mapping[str, Sequence[str]],
+        records: Mapping[str, ImageRecord],
+    ) -> None:
+        self.owner_account_id = owner_account_id
+        self._shares = {image: list(accounts) for image, accounts in shares.items()}
         self.image_ids = tuple(self._shares)
-        self._records = {
-            image_id: _record(rng, index, image_id) for index, image_id in enumerate(self.image_ids)
-        }
+        self._records = dict(records)
 
     def __contains__(self, image_id: object) -> bool:
         return image_id in self._shares
@@ -108,15 +131,28 @@ class ImageStore:
     def record(self, image_id: str) -> ImageRecord:
         return self._records[image_id]
 
-    def share(self, image_id: str, account_id: str) -> None:
-        accounts = self._shares[image_id]
-        if account_id not in accounts:
-            accounts.append(account_id)
-
-    def unshare(self, image_id: str, account_id: str) -> None:
+    def share(self, image_id: str, account_id: str) -> bool:
+        """Add the account after the others; False when it was already there."""
         accounts = self._shares[image_id]
         if account_id in accounts:
-            accounts.remove(account_id)
+            return False
+        accounts.append(account_id)
+        return True
+
+    def unshare(self, image_id: str, account_id: str) -> bool:
+        """Remove the account; False when it was not there."""
+        accounts = self._shares[image_id]
+        if account_id not in accounts:
+            return False
+        accounts.remove(account_id)
+        return True
 
     def truth(self) -> dict[str, tuple[str, ...]]:
         return {image_id: tuple(accounts) for image_id, accounts in self._shares.items()}
+
+
+def standalone_store(shares: Mapping[str, Sequence[str]], seed: int) -> ImageStore:
+    """The single account's first region: its id and records drawn as they always were."""
+    rng = random.Random(f"records-{seed}")
+    owner = str(rng.randrange(100_000_000_000, 1_000_000_000_000))
+    return ImageStore(owner, shares, generate_records(tuple(shares), rng))

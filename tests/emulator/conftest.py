@@ -1,62 +1,19 @@
-"""Fixtures for emulator tests: a served emulator, boto3 as the reference client, raw requests."""
+"""Fixtures for emulator tests: boto3 clients, raw signed and unsigned requests, an organization.
+
+The served `emulator` and `threaded_emulator` come from the root conftest; `organization` is a
+small seeded organization served from a thread; `aws(emulator, service, ...)` makes boto3 clients.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
-import boto3
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.config import Config
-from botocore.credentials import Credentials
+from emulator_support import Answer, AwsClients, aws_client, botocore_signed
 
-from imgperms_async.emulator import Emulator, EmulatorCredentials
-
-JSON_11 = "application/x-amz-json-1.1"
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def error_code(self) -> str:
-        return str(self.json["__type"])
-
-
-def botocore_signed(
-    emu: Emulator,
-    operation: str,
-    payload: dict[str, Any] | bytes,
-    *,
-    credentials: EmulatorCredentials | None = None,
-    region: str = "us-east-1",
-    content_type: str = JSON_11,
-) -> tuple[dict[str, str], bytes]:
-    """Headers and body exactly as botocore's reference signer produces them."""
-    cred = credentials or emu.credentials
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    request = AWSRequest(
-        method="POST",
-        url=emu.endpoint_url + "/",
-        data=body,
-        headers={"Content-Type": content_type, "X-Amz-Target": f"WorkspacesService.{operation}"},
-    )
-    SigV4Auth(
-        Credentials(cred.access_key, cred.secret_key, cred.session_token), "workspaces", region
-    ).add_auth(request)
-    return dict(request.headers.items()), body
+from imgperms_async.emulator import Emulator
 
 
 class Send(Protocol):
@@ -66,24 +23,18 @@ class Send(Protocol):
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(images=40, seed=7) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
+async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
 
 
 @pytest.fixture
-def send(emu: Emulator, http: aiohttp.ClientSession) -> Send:
+def send(emulator: Emulator, http_session: aiohttp.ClientSession) -> Send:
     async def send(
         headers: dict[str, str], body: bytes, *, method: str = "POST", path: str = "/"
     ) -> Answer:
-        async with http.request(
-            method, emu.endpoint_url + path, headers=headers, data=body
+        async with http_session.request(
+            method, emulator.endpoint_url + path, headers=headers, data=body
         ) as response:
             return Answer(response.status, dict(response.headers), await response.read())
 
@@ -91,71 +42,82 @@ def send(emu: Emulator, http: aiohttp.ClientSession) -> Send:
 
 
 @pytest.fixture
-def sign(emu: Emulator) -> Callable[..., tuple[dict[str, str], bytes]]:
+def sign(emulator: Emulator) -> Callable[..., tuple[dict[str, str], bytes]]:
     def sign(operation: str, payload: dict[str, Any] | bytes, **options: Any) -> Any:
-        return botocore_signed(emu, operation, payload, **options)
+        return botocore_signed(emulator, operation, payload, **options)
 
     return sign
 
 
 @pytest.fixture
-def ask(http: aiohttp.ClientSession) -> Callable[..., Awaitable[Answer]]:
+def post(http_session: aiohttp.ClientSession) -> Callable[..., Awaitable[Answer]]:
+    """Send prepared headers and body to a given emulator."""
+
+    async def post(target: Emulator, headers: dict[str, str], body: bytes) -> Answer:
+        async with http_session.post(
+            target.endpoint_url + "/", headers=headers, data=body
+        ) as response:
+            return Answer(response.status, dict(response.headers), await response.read())
+
+    return post
+
+
+@pytest.fixture
+def ask(post: Callable[..., Awaitable[Answer]]) -> Callable[..., Awaitable[Answer]]:
     """Sign with botocore and send to a given emulator: the common well-formed request."""
 
     async def ask(
-        emulator: Emulator, operation: str, payload: dict[str, Any] | bytes, **options: Any
+        target: Emulator, operation: str, payload: dict[str, Any] | bytes, **options: Any
     ) -> Answer:
-        headers, body = botocore_signed(emulator, operation, payload, **options)
-        async with http.post(emulator.endpoint_url + "/", headers=headers, data=body) as response:
-            return Answer(response.status, dict(response.headers), await response.read())
+        return await post(target, *botocore_signed(target, operation, payload, **options))
 
     return ask
 
 
 @pytest.fixture
-def call(emu: Emulator, ask: Callable[..., Awaitable[Answer]]) -> Callable[..., Awaitable[Answer]]:
+def call(
+    emulator: Emulator, ask: Callable[..., Awaitable[Answer]]
+) -> Callable[..., Awaitable[Answer]]:
     """`ask` the default emulator."""
 
     async def call(operation: str, payload: dict[str, Any] | bytes, **options: Any) -> Answer:
-        return await ask(emu, operation, payload, **options)
+        return await ask(emulator, operation, payload, **options)
 
     return call
 
 
 @pytest.fixture
-def threaded_emu() -> Iterator[Emulator]:
-    with Emulator(images=40, seed=7) as emulator:
-        yield emulator
+def aws() -> Iterator[AwsClients]:
+    """`aws(emulator, "sts", ...)`: boto3 clients as aws_client makes them, closed afterwards."""
+    made: list[Any] = []
 
+    def make(target: Emulator, service: str, **options: Any) -> Any:
+        made.append(aws_client(target, service, **options))
+        return made[-1]
 
-def make_boto_client(
-    emu: Emulator, *, credentials: EmulatorCredentials | None = None, region: str = "us-east-1"
-) -> Any:
-    cred = credentials or emu.credentials
-    return boto3.session.Session().client(
-        "workspaces",
-        endpoint_url=emu.endpoint_url,
-        region_name=region,
-        aws_access_key_id=cred.access_key,
-        aws_secret_access_key=cred.secret_key,
-        aws_session_token=cred.session_token,
-        config=Config(retries={"max_attempts": 1}),
-    )
+    yield make
+    for client in made:
+        client.close()
 
 
 @pytest.fixture
-def boto_factory(threaded_emu: Emulator) -> Iterator[Callable[..., Any]]:
-    clients: list[Any] = []
+def boto_factory(threaded_emulator: Emulator, aws: AwsClients) -> Callable[..., Any]:
+    """WorkSpaces clients for the threaded default emulator."""
 
     def factory(**options: Any) -> Any:
-        clients.append(make_boto_client(threaded_emu, **options))
-        return clients[-1]
+        return aws(threaded_emulator, "workspaces", **options)
 
-    yield factory
-    for client in clients:
-        client.close()
+    return factory
 
 
 @pytest.fixture
 def boto(boto_factory: Callable[..., Any]) -> Any:
     return boto_factory()
+
+
+@pytest.fixture
+def organization() -> Iterator[Emulator]:
+    """Six members in us-east-1, eu-west-1 and af-south-1: one suspended, some without
+    af-south-1, images of every kind."""
+    with Emulator(accounts=6, seed=11) as served:
+        yield served

@@ -25,40 +25,42 @@ def shared_accounts(pages: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(p["SharedAccountId"] for page in pages for p in page["ImagePermissions"])
 
 
-def image_with_shares(emu: Emulator, count: int) -> str:
-    return next(image for image, accounts in emu.truth.items() if len(accounts) == count)
+def image_with_exactly(emulator: Emulator, count: int) -> str:
+    return next(image for image, accounts in emulator.truth.items() if len(accounts) == count)
 
 
 def test_paginating_every_image_reproduces_the_seeded_truth(
-    threaded_emu: Emulator, boto: Any
+    threaded_emulator: Emulator, boto: Any
 ) -> None:
     seen = {
         image_id: shared_accounts(all_permission_pages(boto, image_id))
-        for image_id in threaded_emu.owned_image_ids
+        for image_id in threaded_emulator.owned_image_ids
     }
-    assert seen == threaded_emu.truth
+    assert seen == threaded_emulator.truth
 
 
 def test_image_with_fifty_shares_takes_two_full_pages_and_no_third(
-    threaded_emu: Emulator, boto: Any
+    threaded_emulator: Emulator, boto: Any
 ) -> None:
-    pages = all_permission_pages(boto, image_with_shares(threaded_emu, 50))
+    pages = all_permission_pages(boto, image_with_exactly(threaded_emulator, 50))
     assert [len(page["ImagePermissions"]) for page in pages] == [25, 25]
 
 
-def test_image_without_shares_answers_one_empty_page(threaded_emu: Emulator, boto: Any) -> None:
-    pages = all_permission_pages(boto, image_with_shares(threaded_emu, 0))
+def test_image_without_shares_answers_one_empty_page(
+    threaded_emulator: Emulator, boto: Any
+) -> None:
+    pages = all_permission_pages(boto, image_with_exactly(threaded_emulator, 0))
     assert len(pages) == 1
     assert pages[0]["ImagePermissions"] == []
 
 
-def test_max_results_sets_the_page_size(threaded_emu: Emulator, boto: Any) -> None:
-    pages = all_permission_pages(boto, image_with_shares(threaded_emu, 25), MaxResults=10)
+def test_max_results_sets_the_page_size(threaded_emulator: Emulator, boto: Any) -> None:
+    pages = all_permission_pages(boto, image_with_exactly(threaded_emulator, 25), MaxResults=10)
     assert [len(page["ImagePermissions"]) for page in pages] == [10, 10, 5]
 
 
 def test_describe_workspace_images_paginates_over_every_owned_image(
-    threaded_emu: Emulator, boto: Any
+    threaded_emulator: Emulator, boto: Any
 ) -> None:
     pages = [boto.describe_workspace_images(MaxResults=15)]
     while "NextToken" in pages[-1]:
@@ -66,14 +68,14 @@ def test_describe_workspace_images_paginates_over_every_owned_image(
             boto.describe_workspace_images(MaxResults=15, NextToken=pages[-1]["NextToken"])
         )
     images = [image for page in pages for image in page["Images"]]
-    assert [image["ImageId"] for image in images] == list(threaded_emu.owned_image_ids)
+    assert [image["ImageId"] for image in images] == list(threaded_emulator.owned_image_ids)
     assert {image["State"] for image in images} == {"AVAILABLE"}
 
 
 def test_describe_workspace_images_by_id_returns_those_images(
-    threaded_emu: Emulator, boto: Any
+    threaded_emulator: Emulator, boto: Any
 ) -> None:
-    wanted = list(threaded_emu.owned_image_ids[3:6])
+    wanted = list(threaded_emulator.owned_image_ids[3:6])
     images = boto.describe_workspace_images(ImageIds=wanted)["Images"]
     assert [image["ImageId"] for image in images] == wanted
 
@@ -82,8 +84,8 @@ def test_shared_image_listing_is_empty_because_every_seeded_image_is_owned(boto:
     assert boto.describe_workspace_images(ImageType="SHARED")["Images"] == []
 
 
-def test_sharing_an_image_appends_the_account_once(threaded_emu: Emulator, boto: Any) -> None:
-    image_id = image_with_shares(threaded_emu, 0)
+def test_sharing_an_image_appends_the_account_once(threaded_emulator: Emulator, boto: Any) -> None:
+    image_id = image_with_exactly(threaded_emulator, 0)
     for _ in range(2):
         boto.update_workspace_image_permission(
             ImageId=image_id, AllowCopyImage=True, SharedAccountId="111122223333"
@@ -91,27 +93,32 @@ def test_sharing_an_image_appends_the_account_once(threaded_emu: Emulator, boto:
     assert shared_accounts(all_permission_pages(boto, image_id)) == ("111122223333",)
 
 
-def test_unsharing_an_image_removes_the_account(threaded_emu: Emulator, boto: Any) -> None:
-    image_id = image_with_shares(threaded_emu, 25)
-    removed, *kept = threaded_emu.truth[image_id]
+def test_unsharing_an_image_removes_the_account(threaded_emulator: Emulator, boto: Any) -> None:
+    image_id = image_with_exactly(threaded_emulator, 25)
+    removed, *kept = threaded_emulator.truth[image_id]
     boto.update_workspace_image_permission(
         ImageId=image_id, AllowCopyImage=False, SharedAccountId=removed
     )
     assert shared_accounts(all_permission_pages(boto, image_id)) == tuple(kept)
 
 
-def test_session_credentials_sign_successfully(threaded_emu: Emulator, boto_factory: Any) -> None:
-    client = boto_factory(credentials=threaded_emu.session_credentials)
-    image_id = threaded_emu.owned_image_ids[0]
+def test_session_credentials_sign_successfully(
+    threaded_emulator: Emulator, boto_factory: Any
+) -> None:
+    client = boto_factory(credentials=threaded_emulator.session_credentials)
+    image_id = threaded_emulator.owned_image_ids[0]
     answer = client.describe_workspace_image_permissions(ImageId=image_id)
     assert answer["ImageId"] == image_id
 
 
-def test_any_region_in_the_credential_scope_is_accepted(
-    threaded_emu: Emulator, boto_factory: Any
-) -> None:
+def test_a_client_for_another_region_is_refused(boto_factory: Any) -> None:
     client = boto_factory(region="ap-southeast-2")
-    assert client.describe_workspace_images(MaxResults=1)["Images"]
+    with pytest.raises(ClientError) as caught:
+        client.describe_workspace_images(MaxResults=1)
+    assert caught.value.response["Error"] == {
+        "Code": "InvalidSignatureException",
+        "Message": "Credential should be scoped to a valid region, not 'ap-southeast-2'. ",
+    }
 
 
 def test_unknown_image_is_resource_not_found(boto: Any) -> None:

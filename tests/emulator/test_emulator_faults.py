@@ -1,4 +1,4 @@
-"""Fault and rate-limit knobs behave as configured, and the same seed draws the same faults."""
+"""Fault knobs behave as configured, and the same seed draws the same faults."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import aiohttp
 import pytest
 
 from imgperms_async.emulator import Emulator
-from imgperms_async.emulator._faults import FaultPlan, TokenBucket
+from imgperms_async.emulator._faults import FaultPlan
 
 DESCRIBE = "DescribeWorkspaceImagePermissions"
 
 
-async def statuses_by_image(ask: Any, emu: Emulator, image_ids: list[str]) -> dict[str, int]:
-    answers = await asyncio.gather(*(ask(emu, DESCRIBE, {"ImageId": i}) for i in image_ids))
+async def statuses_by_image(ask: Any, emulator: Emulator, image_ids: list[str]) -> dict[str, int]:
+    answers = await asyncio.gather(*(ask(emulator, DESCRIBE, {"ImageId": i}) for i in image_ids))
     return {image_id: answer.status for image_id, answer in zip(image_ids, answers, strict=True)}
 
 
@@ -94,61 +94,29 @@ async def test_latency_delays_each_answer(ask: Any) -> None:
     assert emu.stats["latency"] == 1
 
 
-async def test_poisoned_image_always_answers_its_error(ask: Any) -> None:
-    async with Emulator(images=5) as emu:
-        victim = emu.owned_image_ids[0]
-    async with Emulator(images=5, poison={victim: "AccessDeniedException"}) as emu:
+async def test_a_denied_image_always_answers_access_denied(ask: Any) -> None:
+    victim = Emulator(images=5).owned_image_ids[0]
+    async with Emulator(images=5, deny_images=[victim]) as emu:
         answers = [await ask(emu, DESCRIBE, {"ImageId": victim}) for _ in range(3)]
     assert [(a.status, a.error_code) for a in answers] == [(400, "AccessDeniedException")] * 3
-    assert "not authorized" in answers[0].json["message"]
-    assert emu.stats["poison"] == 3
 
 
-async def test_burst_admits_exactly_burst_requests_before_throttling(ask: Any) -> None:
-    async with Emulator(images=5, rate=0.001, burst=3) as emu:
-        answers = [await ask(emu, DESCRIBE, {"ImageId": emu.owned_image_ids[0]}) for _ in range(10)]
-    assert [a.status for a in answers] == [200] * 3 + [400] * 7
-    assert {a.error_code for a in answers[3:]} == {"ThrottlingException"}
-    assert answers[3].json["message"] == "Rate exceeded"
-    assert emu.stats["throttled"] == 7
+async def test_access_denied_names_the_caller_the_action_and_the_image(ask: Any) -> None:
+    victim = Emulator(images=5).owned_image_ids[0]
+    async with Emulator(images=5, deny_images=[victim]) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": victim})
+    assert answer.json["message"] == (
+        f"User: arn:aws:iam::{emu.account_id}:user/emulator is not authorized to perform:"
+        f" workspaces:{DESCRIBE} on resource:"
+        f" arn:aws:workspaces:us-east-1:{emu.account_id}:workspaceimage/{victim}"
+    )
 
 
-async def test_each_access_key_has_its_own_bucket(ask: Any) -> None:
-    async with Emulator(images=5, rate=0.001, burst=1) as emu:
-        image = {"ImageId": emu.owned_image_ids[0]}
-        plain = await ask(emu, DESCRIBE, image)
-        with_token = await ask(emu, DESCRIBE, image, credentials=emu.session_credentials)
-    assert (plain.status, with_token.status) == (200, 200)
-
-
-async def test_throttling_is_decided_before_faults(ask: Any) -> None:
-    async with Emulator(images=5, rate=0.001, burst=1, fault_rate=1.0) as emu:
-        image = {"ImageId": emu.owned_image_ids[0]}
-        answers = [await ask(emu, DESCRIBE, image) for _ in range(2)]
-    assert answers[1].error_code == "ThrottlingException"
-
-
-async def test_retry_after_is_sent_in_milliseconds_on_throttles(ask: Any) -> None:
-    async with Emulator(images=5, rate=0.001, burst=1, retry_after=0.25) as emu:
-        image = {"ImageId": emu.owned_image_ids[0]}
-        answers = [await ask(emu, DESCRIBE, image) for _ in range(2)]
-    assert "x-amz-retry-after" not in answers[0].headers
-    assert answers[1].headers["x-amz-retry-after"] == "250"
-
-
-def test_token_bucket_refills_at_its_rate() -> None:
-    now = [0.0]
-    bucket = TokenBucket(rate=2.0, burst=2.0, clock=lambda: now[0])
-    assert [bucket.allow("k") for _ in range(3)] == [True, True, False]
-    now[0] = 1.0
-    assert [bucket.allow("k") for _ in range(3)] == [True, True, False]
-
-
-def test_token_bucket_never_holds_more_than_burst() -> None:
-    now = [0.0]
-    bucket = TokenBucket(rate=10.0, burst=1.0, clock=lambda: now[0])
-    now[0] = 100.0
-    assert [bucket.allow("k") for _ in range(2)] == [True, False]
+async def test_other_images_are_served_beside_a_denied_one(ask: Any) -> None:
+    victim, other = Emulator(images=5).owned_image_ids[:2]
+    async with Emulator(images=5, deny_images=[victim]) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": other})
+    assert answer.status == 200
 
 
 def test_fault_plans_with_one_seed_draw_identical_sequences() -> None:
@@ -165,3 +133,37 @@ def test_latency_range_draws_stay_within_bounds() -> None:
     delays = [plan.decide(DESCRIBE, str(n).encode()).delay for n in range(200)]
     assert all(0.01 <= delay <= 0.02 for delay in delays)
     assert len(set(delays)) > 100
+
+
+async def statuses_by_region(ask: Any, emu: Emulator, interleaved: bool) -> dict[str, list[int]]:
+    calls = [(region, n) for n in range(8) for region in emu.regions]
+    if interleaved:
+        answers = await asyncio.gather(
+            *(ask(emu, "DescribeWorkspaceImages", {}, region=region) for region, _ in calls)
+        )
+    else:
+        answers = [
+            await ask(emu, "DescribeWorkspaceImages", {}, region=region)
+            for region, _ in sorted(calls, reverse=True)
+        ]
+        calls = sorted(calls, reverse=True)
+    seen: dict[str, list[int]] = {region: [] for region in emu.regions}
+    for (region, _), answer in zip(calls, answers, strict=True):
+        seen[region].append(answer.status)
+    return seen
+
+
+async def test_each_scope_draws_its_own_faults_however_scopes_interleave(ask: Any) -> None:
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+    async with Emulator(images=3, seed=2, regions=regions, fault_rate=0.5) as emu:
+        together = await statuses_by_region(ask, emu, interleaved=True)
+    async with Emulator(images=3, seed=2, regions=regions, fault_rate=0.5) as emu:
+        apart = await statuses_by_region(ask, emu, interleaved=False)
+    assert {r: sorted(s) for r, s in together.items()} == {r: sorted(s) for r, s in apart.items()}
+
+
+async def test_images_to_deny_may_come_from_any_iterable(ask: Any) -> None:
+    victim = Emulator(images=5).owned_image_ids[0]
+    async with Emulator(images=5, deny_images=(image for image in [victim])) as emu:
+        answer = await ask(emu, DESCRIBE, {"ImageId": victim})
+    assert answer.error_code == "AccessDeniedException"

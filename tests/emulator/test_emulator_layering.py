@@ -42,8 +42,11 @@ def test_emulator_does_not_depend_on_botocore() -> None:
 def test_public_names_are_exported_sorted() -> None:
     assert emulator_package.__all__ == sorted(emulator_package.__all__)
     assert set(emulator_package.__all__) == {
+        "AccountTruth",
         "Emulator",
         "EmulatorCredentials",
+        "OrganizationTruth",
         "RequestRecord",
+        "ScopedTruth",
         "run_emulator",
     }

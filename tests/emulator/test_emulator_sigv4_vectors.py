@@ -161,3 +161,18 @@ def test_credential_scope_date_must_match_x_amz_date() -> None:
     with pytest.raises(ServiceError) as caught:
         verifier().verify(SignedRequest("POST", "/", "", headers, b""))
     assert caught.value.message.startswith("Date in Credential scope does not match")
+
+
+def test_a_scope_for_a_region_the_endpoint_does_not_serve_is_refused() -> None:
+    ireland = SigV4Verifier(
+        [EmulatorCredentials("AKIDEXAMPLE", SECRET)],
+        service="service",
+        regions=["eu-west-1"],
+        clock=lambda: SUITE_TIME,
+    )
+    with pytest.raises(ServiceError) as caught:
+        ireland.verify(suite_request("host;x-amz-date", POST_VANILLA_SIGNATURE))
+    assert (caught.value.code, caught.value.message) == (
+        "InvalidSignatureException",
+        "Credential should be scoped to a valid region, not 'us-east-1'. ",
+    )

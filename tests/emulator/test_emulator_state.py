@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from typing import Any
 
 import pytest
 
@@ -75,11 +78,47 @@ def test_page_token_from_another_secret_is_refused() -> None:
     [
         {"fault_rate": 1.5},
         {"drop_rate": -0.1},
-        {"malformed_rate": 2.0},
+        {"malformed_rate": float("nan")},
         {"page_size": 0},
+        {"page_size": 26},
         {"rate": 0},
+        {"rate": float("nan")},
+        {"rate": float("inf")},
+        {"latency": -1},
+        {"latency": (0.2, 0.1)},
+        {"latency": (0.0, float("inf"))},
+        {"images": -5},
+        {"port": 65_536},
+        {"port": -1},
+        {"clock_offset": float("nan")},
+        {"retry_after": -1},
+        {"host": ""},
     ],
 )
-def test_options_out_of_range_are_refused_at_construction(option: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match=next(iter(option))):
-        Emulator(images=1, **option)  # type: ignore[arg-type]
+def test_options_out_of_range_are_refused_at_construction(option: dict[str, Any]) -> None:
+    (name,) = option
+    with pytest.raises(ValueError, match=f"^{name} must be "):
+        Emulator(**option)
+
+
+def test_a_burst_without_a_rate_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^burst is set without a rate$"):
+        Emulator(images=1, burst=5)
+
+
+def test_denying_an_image_that_is_not_served_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^deny_images names 'wsi-000000000'"):
+        Emulator(images=1, deny_images=["wsi-000000000"])
+
+
+def test_an_ipv6_host_goes_in_brackets_in_the_endpoint_url() -> None:
+    assert Emulator(images=1, host="::1", port=4599).endpoint_url == "http://[::1]:4599"
+
+
+def test_the_standalone_account_is_what_the_seed_always_gave() -> None:
+    """Pinned from the emulator before organizations existed: same seed, same account."""
+    emulator = Emulator(images=40, seed=7)
+    digest = hashlib.sha256(json.dumps(dict(emulator.truth)).encode()).hexdigest()
+    assert emulator.account_id == "982014054160"
+    assert emulator.owned_image_ids[:3] == ("wsi-az4fr5h1o", "wsi-rkvbplkgu", "wsi-yhn2pnzta")
+    assert digest == "3d32a8ad7ae39a1b66fac4a39250827a1b5f405c6757cb33717d3e8dac405de9"

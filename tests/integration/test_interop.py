@@ -162,7 +162,14 @@ def seed_moto_image(endpoint_url: str, shared_with: list[str]) -> str:
         VpcSettings={"VpcId": vpc, "SubnetIds": subnets},
     )["DirectoryId"]
     workspaces = boto3.client("workspaces", **kwargs)
-    workspaces.register_workspace_directory(DirectoryId=directory)
+    register = workspaces.meta.service_model.operation_model("RegisterWorkspaceDirectory")
+    # Older models (botocore 1.34) still require the since-removed EnableWorkDocs.
+    workdocs = (
+        {"EnableWorkDocs": False}
+        if "EnableWorkDocs" in register.input_shape.required_members
+        else {}
+    )
+    workspaces.register_workspace_directory(DirectoryId=directory, **workdocs)
     created = workspaces.create_workspaces(
         Workspaces=[{"DirectoryId": directory, "UserName": "alice", "BundleId": "wsb-123456789"}]
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
+import botocore.auth
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -22,10 +24,25 @@ HEADERS = {
 BODY = b'{"ImageId":"wsi-abc123def"}'
 
 
+def freeze_botocores_clock(monkeypatch: pytest.MonkeyPatch, at: dt.datetime) -> None:
+    """botocore's signer reads ``get_current_datetime`` (1.36+) or ``datetime.utcnow`` (before)."""
+    naive = at.replace(tzinfo=None)
+    if hasattr(botocore.auth, "get_current_datetime"):
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *args, **kwargs: naive)
+        return
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def utcnow(cls) -> dt.datetime:
+            return naive
+
+    monkeypatch.setattr(botocore.auth, "datetime", SimpleNamespace(datetime=Frozen))
+
+
 def botocore_headers(
     monkeypatch: pytest.MonkeyPatch, token: str | None, *, at: dt.datetime = MOMENT
 ) -> dict[str, str]:
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: at.replace(tzinfo=None))
+    freeze_botocores_clock(monkeypatch, at)
     request = AWSRequest(method="POST", url=URL, data=BODY, headers=dict(HEADERS))
     SigV4Auth(
         BotocoreCredentials("AKIDSIGN", "sign-secret", token), "workspaces", "us-east-1"

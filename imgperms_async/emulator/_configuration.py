@@ -1,0 +1,116 @@
+"""From the Emulator's arguments to what it serves: the world, checked, and the rate limit.
+
+Everything an argument names must exist (a region WorkSpaces is offered in, an account or an
+image the seed generated), so a typo is a ValueError naming the argument, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from ._options import ACCOUNT_ID, AT_LEAST_ONE, COUNT, POSITIVE, InvalidOption
+from ._organization import generate_organization
+from ._regions import DEFAULT_ORGANIZATION_REGIONS, WORKSPACES_REGIONS
+from ._world import World, standalone_world
+
+__all__ = ["AWS_LIMITS", "build_world", "existing_accounts", "rate_limit", "served_images"]
+
+DEFAULT_REGION = "us-east-1"
+STANDALONE_IMAGES = 200
+ORGANIZATION_IMAGES = 20
+AWS_LIMITS = (2.0, 5.0)
+"""What AWS documents for the WorkSpaces API: 2 requests/s with a burst of 5, per account and
+region."""
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+
+
+def _checked_regions(regions: Sequence[str] | None, organization: bool) -> tuple[str, ...]:
+    if regions is None:
+        return DEFAULT_ORGANIZATION_REGIONS if organization else (DEFAULT_REGION,)
+    chosen = tuple(regions)
+    if not chosen:
+        raise InvalidOption("regions", "must name at least one region, got none")
+    for region in chosen:
+        if region not in WORKSPACES_REGIONS:
+            raise InvalidOption("regions", f"names {region!r}, where WorkSpaces is not offered")
+    if len(set(chosen)) != len(chosen):
+        raise InvalidOption("regions", f"names a region twice: {', '.join(chosen)}")
+    return chosen
+
+
+def rate_limit(
+    rate: float | None, burst: float | None, aws_limits: bool
+) -> tuple[float, float] | None:
+    if aws_limits:
+        if rate is not None or burst is not None:
+            raise InvalidOption("aws_limits", "sets the rate and burst; give those or this")
+        return AWS_LIMITS
+    if burst is not None:
+        AT_LEAST_ONE.check("burst", burst)
+        if rate is None:
+            raise InvalidOption("burst", "is set without a rate")
+    if rate is None:
+        return None
+    POSITIVE.check("rate", rate)
+    return rate, burst or max(1.0, rate)
+
+
+def build_world(
+    images: int | Mapping[str, Sequence[str]] | None,
+    *,
+    seed: int,
+    accounts: int | None,
+    regions: Sequence[str] | None,
+    role_name: str | None,
+    external_id: str | None,
+) -> World:
+    """A standalone account, or with `accounts` an organization, seeded and checked."""
+    served = _checked_regions(regions, accounts is not None)
+    if accounts is None:
+        for name, value in (("role_name", role_name), ("external_id", external_id)):
+            if value is not None:
+                raise InvalidOption(name, "needs an organization (accounts)")
+        if isinstance(images, int):
+            COUNT.check("images", images)
+        return standalone_world(STANDALONE_IMAGES if images is None else images, seed, served)
+    COUNT.check("accounts", accounts)
+    if images is not None and not isinstance(images, int):
+        raise InvalidOption("images", "given image by image are for a standalone account")
+    world = generate_organization(
+        accounts,
+        served,
+        COUNT.check("images", ORGANIZATION_IMAGES if images is None else images),
+        seed,
+    )
+    if role_name is not None and not _ROLE_NAME.fullmatch(role_name):
+        raise InvalidOption("role_name", f"must be an IAM role name, got {role_name!r}")
+    if external_id is not None and not _EXTERNAL_ID.fullmatch(external_id):
+        raise InvalidOption(
+            "external_id", f"must be 2 to 1224 of [\\w+=,.@:/-], got {external_id!r}"
+        )
+    world.role_name = role_name or world.role_name
+    world.external_id = external_id or (
+        "emulator-" + hashlib.sha256(f"external-id-{seed}".encode()).hexdigest()[:16]
+    )
+    return world
+
+
+def served_images(world: World, argument: str, images: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(images)
+    here = {image for store in world.stores.values() for image in store.image_ids}
+    unknown = sorted(chosen - here)
+    if unknown:
+        raise InvalidOption(argument, f"names {unknown[0]!r}, which is not an image here")
+    return chosen
+
+
+def existing_accounts(world: World, argument: str, accounts: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(accounts)
+    for account_id in sorted(chosen):
+        ACCOUNT_ID.check(argument, account_id)
+        if account_id not in world.accounts:
+            raise InvalidOption(argument, f"names {account_id}, which is not an account here")
+    return chosen
