@@ -6,8 +6,8 @@ core, against one emulator with every request delayed by the same latency: ``cus
 a policy file, credentials from the emulator's ``export`` lines and ``AWS_ENDPOINT_URL`` pointing
 at it (as c7n's docs and botocore's endpoint settings say), and ``imgperms audit --all``. Each is
 judged by its wall time and its completeness: the shares it reported over the emulator's truth
-(the seeded state, rebuilt here from the same seed). c7n reads one page of permissions per image,
-so past 25 shares it misses some; the figure says how many.
+(``GET /_emulator/truth``). c7n reads one page of permissions per image, so past 25 shares it
+misses some; the figure says how many.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from benchmarks import _env, _server
 from benchmarks._scenarios import SEED, Skipped, child_env, log, run_pinned, serving
-from imgperms_async.emulator import Emulator
 
 POLICY_NAME: Final = "workspaces-image-cross-account"
 POLICY: Final = f"""policies:
@@ -55,14 +55,22 @@ class AuditRun:
         return self.server_cpu_secs / self.wall_secs
 
 
-@dataclass
+@dataclass(frozen=True)
 class Audit:
     images: int
     latency_secs: float
-    truth_shares: int
-    truth_shared_images: int
-    runs: list[AuditRun] = field(default_factory=list)
-    skipped: Skipped = field(default_factory=dict)
+    truth: Mapping[str, tuple[str, ...]]
+    """Image id -> shared account ids, as the emulator holds them."""
+    runs: list[AuditRun]
+    skipped: Skipped
+
+    @property
+    def truth_shares(self) -> int:
+        return sum(len(accounts) for accounts in self.truth.values())
+
+    @property
+    def truth_shared_images(self) -> int:
+        return sum(bool(accounts) for accounts in self.truth.values())
 
     def completeness(self, run: AuditRun) -> float:
         return run.shares_found / self.truth_shares
@@ -121,23 +129,21 @@ def _imgperms(server: _server.Server, work: Path) -> AuditRun:
 
 
 def audit(images: int, latency_secs: float) -> Audit:
-    truth = Emulator(images, seed=SEED).truth
-    result = Audit(
-        images,
-        latency_secs,
-        truth_shares=sum(len(accounts) for accounts in truth.values()),
-        truth_shared_images=sum(bool(accounts) for accounts in truth.values()),
-    )
-    tools = [_imgperms]
-    if lacking := _env.missing(("c7n",)):
-        result.skipped[CUSTODIAN] = f"{', '.join(lacking)} not installed"
-        log(f"audit: {CUSTODIAN} skipped ({result.skipped[CUSTODIAN]})")
-    else:
-        tools.append(_custodian)
     command = ["imgperms_async.emulator", "--images", str(images), "--seed", str(SEED)]
     command += ["--latency", str(latency_secs)]
+    tools = [_imgperms]
+    skipped: Skipped = {}
+    if lacking := _env.missing(("c7n",)):
+        skipped[CUSTODIAN] = f"{', '.join(lacking)} not installed"
+        log(f"audit: {CUSTODIAN} skipped ({skipped[CUSTODIAN]})")
+    else:
+        tools.append(_custodian)
+    truths, runs = [], []
     for tool in tools:
         # A fresh emulator for each tool, so neither meets the other's connections or counters.
         with serving(command) as server, tempfile.TemporaryDirectory() as work:
-            result.runs.append(tool(server, Path(work)))
-    return result
+            truths.append(server.truth())
+            runs.append(tool(server, Path(work)))
+    if any(truth != truths[0] for truth in truths):
+        raise RuntimeError("the emulators of one audit scenario held different states")
+    return Audit(images, latency_secs, truths[0], runs, skipped)

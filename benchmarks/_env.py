@@ -2,10 +2,10 @@
 
 Figures are only worth quoting on the versions a user installing today gets, so the report names
 every version it ran on, and the pins between the measured packages that held one of them back
-(aiobotocore caps botocore, c7n fixes boto3). The dev environment is not that place: its test
-extra pins ``aiohttp<3.14`` (for aioresponses), which drags aiobotocore back with it, so the
-report warns when the test tooling is installed. A client whose package is missing is skipped and
-named in the report, never a crash.
+(aiobotocore caps botocore, c7n fixes boto3). The dev environment is not that place: it holds
+whatever its test tools and the day it was made left in it (a test pin once kept aiohttp below
+3.14 there, and aiobotocore two releases back with it), so the report warns when the test tooling
+is installed. A client whose package is missing is skipped and named in the report, never a crash.
 """
 
 from __future__ import annotations

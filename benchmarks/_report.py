@@ -123,8 +123,9 @@ def _header(quick: bool) -> list[str]:
         lines.append(f"- pins between the measured packages: {'; '.join(pins)}")
     if _env.dev_environment():
         lines.append(
-            f"- WARNING: the dev environment ({_env.TEST_TOOLING} is installed); its test extra"
-            " pins aiohttp<3.14 and with it an older aiobotocore. Quote figures from a fresh"
+            f"- WARNING: run in the dev environment ({_env.TEST_TOOLING} is installed), whose"
+            " versions are what its test tools and the day it was made left there, not"
+            " necessarily what a user installing today gets. Quote figures from a fresh"
             " `pip install -e '.[bench]'` environment."
         )
     lines += [

@@ -63,6 +63,17 @@ class Server:
             counters: dict[str, int] = json.load(answer)["counters"]
         return counters
 
+    def truth(self) -> dict[str, tuple[str, ...]]:
+        """Image id -> shared account ids, for every account and region, from ``/_emulator/truth``."""
+        with urllib.request.urlopen(f"{self.endpoint_url}/_emulator/truth", timeout=10) as answer:
+            scopes: dict[str, dict[str, dict[str, list[str]]]] = json.load(answer)["images"]
+        return {
+            image: tuple(shares)
+            for regions in scopes.values()
+            for images in regions.values()
+            for image, shares in images.items()
+        }
+
     def cpu_secs(self) -> float:
         """User plus system CPU time the server process has used so far."""
         return process_cpu_secs(self.process.pid)

@@ -57,7 +57,21 @@ def test_the_audit_scenario_counts_every_share_imgperms_reports(tmp_path: Path) 
     truth = Emulator(IMAGES, seed=SEED).truth
     command = ["imgperms_async.emulator", "--images", str(IMAGES), "--seed", str(SEED)]
     with serving(command) as server:
+        assert server.truth() == truth
         run = _audit._imgperms(server, tmp_path)
     assert run.error is None
     assert run.shares_found == sum(len(accounts) for accounts in truth.values())
+    assert run.images_flagged == sum(bool(accounts) for accounts in truth.values())
+
+
+def test_the_audit_scenario_counts_what_custodian_reports(tmp_path: Path) -> None:
+    """c7n's cross-account filter reads one page per image: at most 25 shares of each."""
+    if _env.missing(("c7n",)):
+        pytest.skip("c7n is not installed")
+    truth = Emulator(IMAGES, seed=SEED).truth
+    command = ["imgperms_async.emulator", "--images", str(IMAGES), "--seed", str(SEED)]
+    with serving(command) as server:
+        run = _audit._custodian(server, tmp_path)
+    assert run.error is None
+    assert run.shares_found == sum(min(25, len(accounts)) for accounts in truth.values())
     assert run.images_flagged == sum(bool(accounts) for accounts in truth.values())
