@@ -295,7 +295,15 @@ def _credentials(
     if access_key or secret_key:
         missing = "aws_secret_access_key" if access_key else "aws_access_key_id"
         raise PartialCredentialsError(provider="explicit", cred_var=missing)
-    credentials: BotocoreCredentials | None = session.get_credentials()
+    try:
+        credentials: BotocoreCredentials | None = session.get_credentials()
+    except ValueError as error:
+        # botocore lets a credential_process's non-JSON output through as a JSONDecodeError.
+        process = session.get_scoped_config().get("credential_process")
+        source = f"credential_process {process!r}" if process else "a credential provider"
+        raise InvalidSettingError(
+            error_msg=f"cannot load AWS credentials: {source} did not print JSON ({error})"
+        ) from None
     if credentials is None:
         raise NoCredentialsError()
     return credentials

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
+from imgperms_async._exceptions import InvalidSettingError
+
 RetryMode = Literal["standard", "adaptive"]
 RETRY_MODES: Final = get_args(RetryMode)
 
@@ -47,21 +49,16 @@ class ClientConfig:
         if self.max_rate is not None:
             _check_positive("max_rate", self.max_rate)
         if self.retry_mode is not None and self.retry_mode not in RETRY_MODES:
-            raise ValueError(
-                f"ClientConfig.retry_mode must be one of {', '.join(RETRY_MODES)}, "
-                f"not {self.retry_mode!r}"
-            )
+            _refuse("retry_mode", f"one of {', '.join(RETRY_MODES)}", self.retry_mode)
         if not isinstance(self.verify_tls, bool):
-            raise ValueError(
-                f"ClientConfig.verify_tls must be True or False, not {self.verify_tls!r}"
-            )
+            _refuse("verify_tls", "True or False", self.verify_tls)
         if self.ca_bundle is not None and not (isinstance(self.ca_bundle, str) and self.ca_bundle):
-            raise ValueError(f"ClientConfig.ca_bundle must be a file path, not {self.ca_bundle!r}")
+            _refuse("ca_bundle", "a file path", self.ca_bundle)
 
 
 def _check_count(name: str, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"ClientConfig.{name} must be a whole number of at least 1, not {value!r}")
+        _refuse(name, "a whole number of at least 1", value)
 
 
 def _check_positive(name: str, value: object) -> None:
@@ -71,4 +68,8 @@ def _check_positive(name: str, value: object) -> None:
         or not math.isfinite(value)
         or value <= 0
     ):
-        raise ValueError(f"ClientConfig.{name} must be a finite number above 0, not {value!r}")
+        _refuse(name, "a finite number above 0", value)
+
+
+def _refuse(name: str, accepted: str, value: object) -> None:
+    raise InvalidSettingError(error_msg=f"ClientConfig.{name} must be {accepted}, not {value!r}")

@@ -251,9 +251,10 @@ class Retrier:
         retries = 0
         retry_cost: int | None = None
         while True:
-            if self._fatal is not None:
-                self._raise_remembered()
             await self._limiter.acquire()
+            if self._fatal is not None and (remembered := self._remembered()) is not None:
+                self._limiter.on_abandon()
+                raise remembered
             started = self._time()
             try:
                 response = await attempt()
@@ -307,15 +308,17 @@ class Retrier:
             self._fatal = (final, self._credentials())
         return final
 
-    def _raise_remembered(self) -> None:
-        """Fail at once with the remembered fatal error, unless the credentials have changed."""
+    def _remembered(self) -> Exception | None:
+        """A copy of the remembered fatal error to fail with, unless the credentials have
+        changed since (then it is forgotten). Checked once the limiter lets an attempt go, so
+        attempts that queued before the error was seen never go out."""
         assert self._fatal is not None
         error, credentials = self._fatal
         if self._credentials() is not credentials:
             self._fatal = None
-            return
+            return None
         self._stats.record_error(error_code(error))
-        raise copy.copy(error)
+        return copy.copy(error)
 
     def _record_attempt(self, started: float, error: Exception | None, *, throttled: bool) -> None:
         self._limiter.on_response(throttled=throttled, sent_at=started)

@@ -60,7 +60,7 @@ class _LazyGroup(click.Group):
 
 @click.group(
     cls=_LazyGroup,
-    lazy={"emulator": "imgperms_async.cli._emulator_command:emulator"},
+    lazy={"emulator": "imgperms_async.emulator._command:emulator"},
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="imgperms")

@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Coroutine
 from typing import Any, Final
@@ -40,7 +41,8 @@ def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
     """Run ``main`` on uvloop when it is installed (the ``speed`` extra: measured at 7-16 % more
     requests per second, ``python -m benchmarks``), else asyncio.
 
-    SIGINT and SIGTERM both cancel ``main`` and raise ``Interrupted``.
+    SIGINT and SIGTERM both cancel ``main`` and raise ``Interrupted`` (signals reach only the
+    main thread: a CLI embedded in another thread runs without handlers).
     """
     try:
         import uvloop
@@ -49,6 +51,8 @@ def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
     else:
         loop_factory = uvloop.new_event_loop
     received: list[int] = []
+
+    handled = (signal.SIGINT, signal.SIGTERM) if _in_main_thread() else ()
 
     async def guarded() -> None:
         loop = asyncio.get_running_loop()
@@ -59,12 +63,12 @@ def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
             received.append(signum)
             task.cancel()
 
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in handled:
             loop.add_signal_handler(signum, stop, signum)
         try:
             await main
         finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in handled:
                 loop.remove_signal_handler(signum)
 
     with asyncio.Runner(loop_factory=loop_factory) as runner:
@@ -74,6 +78,10 @@ def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
             if received:
                 raise Interrupted(received[0]) from None
             raise
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def _progress_console(progress: bool | None) -> Console | None:

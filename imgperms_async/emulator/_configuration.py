@@ -23,8 +23,8 @@ ORGANIZATION_IMAGES = 20
 AWS_LIMITS = (2.0, 5.0)
 """What AWS documents for the WorkSpaces API: 2 requests/s with a burst of 5, per account and
 region."""
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 
 def _checked_regions(regions: Sequence[str] | None, organization: bool) -> tuple[str, ...]:

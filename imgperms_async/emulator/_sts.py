@@ -25,7 +25,7 @@ MIN_DURATION_SECS = 900
 MAX_DURATION_SECS = 43_200
 ROLE_MAX_SESSION_SECS = 3_600
 DEFAULT_DURATION_SECS = 3_600
-_ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@-]+)")
+_ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@-]+)", re.ASCII)
 _SESSION_NAME = r"[\w+=,.@-]*"
 _EXTERNAL_ID = r"[\w+=,.@:/-]*"
 

@@ -24,7 +24,7 @@ __all__ = ["MAX_IMAGES_PAGE", "MAX_PERMISSIONS_PAGE", "Workspaces"]
 MAX_IMAGES_PAGE = 25
 MAX_PERMISSIONS_PAGE = 25
 _IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
 _IMAGE_ID_PATTERN = "wsi-[0-9a-z]{9,63}$"
 _UPDATE = "UpdateWorkspaceImagePermission"
 

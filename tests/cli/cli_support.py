@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import ssl
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import aiohttp
+from aiohttp import web
 from click.testing import CliRunner, Result
 
 from imgperms_async.cli import main
@@ -54,3 +60,61 @@ def run_imgperms(
         timeout=timeout,
         check=False,
     )
+
+
+@contextmanager
+def serving_in_thread(
+    application: web.Application, *, ssl_context: ssl.SSLContext | None = None
+) -> Iterator[str]:
+    """Serve an aiohttp app on loopback from its own thread and loop (the CLI runs its own
+    event loop, so the server cannot share the test's); yields its URL."""
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(application, access_log=None)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context).start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    scheme = "http" if ssl_context is None else "https"
+    try:
+        yield f"{scheme}://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+
+@contextmanager
+def tls_proxy(target_url: str, context: ssl.SSLContext) -> Iterator[str]:
+    """An https endpoint on loopback that forwards every request to ``target_url``."""
+
+    async def forward(request: web.Request) -> web.Response:
+        async with aiohttp.ClientSession() as session, session.request(
+            request.method, target_url + request.path_qs, headers=request.headers,
+            data=await request.read(),
+        ) as answer:  # fmt: skip
+            return web.Response(
+                status=answer.status, headers=answer.headers, body=await answer.read()
+            )
+
+    application = web.Application()
+    application.router.add_route("*", "/{tail:.*}", forward)
+    with serving_in_thread(application, ssl_context=context) as url:
+        yield url
+
+
+@contextmanager
+def redirecting_server() -> Iterator[str]:
+    """An endpoint that answers 302 to a page saying ``{"status": "ok"}``."""
+
+    async def redirect(request: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": "/status"})
+
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    application = web.Application()
+    application.router.add_post("/", redirect)
+    application.router.add_route("*", "/status", status)
+    with serving_in_thread(application) as url:
+        yield url

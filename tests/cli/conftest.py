@@ -1,8 +1,6 @@
-"""Fixtures for CLI tests: a threaded emulator, its credentials in the environment, a runner."""
+"""Fixtures for CLI tests: the threaded emulator's credentials in the environment, and a runner."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from cli_support import Cli
@@ -11,17 +9,11 @@ from imgperms_async.emulator import Emulator
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(images=40, seed=7) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def aws_env(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def aws_env(threaded_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The emulator's credentials as botocore's environment variables, region left out."""
     variables = {
-        "AWS_ACCESS_KEY_ID": emu.credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": emu.credentials.secret_key,
+        "AWS_ACCESS_KEY_ID": threaded_emulator.credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": threaded_emulator.credentials.secret_key,
     }
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
@@ -29,5 +21,5 @@ def aws_env(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli(emu: Emulator, aws_env: dict[str, str]) -> Cli:
-    return Cli(emu.endpoint_url)
+def cli(threaded_emulator: Emulator, aws_env: dict[str, str]) -> Cli:
+    return Cli(threaded_emulator.endpoint_url)

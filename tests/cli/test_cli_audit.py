@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import Cli, closed_port_url
+from cli_support import Cli, closed_port_url, redirecting_server
 
 from imgperms_async.emulator import Emulator
 
@@ -17,25 +17,27 @@ def shares_of(records: list[dict[str, object]]) -> dict[str, tuple[str, ...]]:
     return {str(r["image_id"]): tuple(r["shared_account_ids"]) for r in records}  # type: ignore[call-overload]
 
 
-def test_json_output_is_one_array_matching_the_emulator(cli: Cli, emu: Emulator) -> None:
+def test_json_output_is_one_array_matching_the_emulator(
+    cli: Cli, threaded_emulator: Emulator
+) -> None:
     result = cli.audit("--all", "--format", "json")
 
     records = json.loads(result.stdout)
     assert result.exit_code == 0
-    assert shares_of(records) == dict(emu.truth)
+    assert shares_of(records) == dict(threaded_emulator.truth)
     assert all(r["region"] == "us-east-1" and r["error"] is None for r in records)
     assert all(r["unexpected_account_ids"] == [] for r in records)
 
 
-def test_json_record_has_exactly_the_contract_fields(cli: Cli, emu: Emulator) -> None:
-    image_id = emu.owned_image_ids[0]
+def test_json_record_has_exactly_the_contract_fields(cli: Cli, threaded_emulator: Emulator) -> None:
+    image_id = threaded_emulator.owned_image_ids[0]
 
     [record] = json.loads(cli.audit(image_id, "--format", "json").stdout)
 
     assert record == {
         "region": "us-east-1",
         "image_id": image_id,
-        "shared_account_ids": list(emu.truth[image_id]),
+        "shared_account_ids": list(threaded_emulator.truth[image_id]),
         "unexpected_account_ids": [],
         "pages": record["pages"],
         "error": None,
@@ -43,16 +45,18 @@ def test_json_record_has_exactly_the_contract_fields(cli: Cli, emu: Emulator) ->
     assert record["pages"] >= 1
 
 
-def test_jsonl_output_is_one_record_a_line_matching_the_emulator(cli: Cli, emu: Emulator) -> None:
+def test_jsonl_output_is_one_record_a_line_matching_the_emulator(
+    cli: Cli, threaded_emulator: Emulator
+) -> None:
     result = cli.audit("--all", "--format", "jsonl")
 
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert shares_of(records) == dict(emu.truth)
-    assert len(records) == len(emu.truth)
+    assert shares_of(records) == dict(threaded_emulator.truth)
+    assert len(records) == len(threaded_emulator.truth)
 
 
 def test_csv_has_a_row_per_shared_account_and_one_per_private_image(
-    cli: Cli, emu: Emulator
+    cli: Cli, threaded_emulator: Emulator
 ) -> None:
     result = cli.audit("--all", "--format", "csv")
 
@@ -63,14 +67,16 @@ def test_csv_has_a_row_per_shared_account_and_one_per_private_image(
         accounts = rebuilt.setdefault(row["image_id"], ())
         if row["shared_account_id"]:
             rebuilt[row["image_id"]] = (*accounts, row["shared_account_id"])
-    assert rebuilt == dict(emu.truth)
-    private = [image for image, shared in emu.truth.items() if not shared]
+    assert rebuilt == dict(threaded_emulator.truth)
+    private = [image for image, shared in threaded_emulator.truth.items() if not shared]
     assert sorted(r["image_id"] for r in rows if not r["shared_account_id"]) == sorted(private)
 
 
-def test_table_marks_flagged_accounts_and_ends_with_a_summary(cli: Cli, emu: Emulator) -> None:
-    image_id = next(image for image, shared in emu.truth.items() if len(shared) == 2)
-    allowed, unexpected = emu.truth[image_id]
+def test_table_marks_flagged_accounts_and_ends_with_a_summary(
+    cli: Cli, threaded_emulator: Emulator
+) -> None:
+    image_id = next(image for image, shared in threaded_emulator.truth.items() if len(shared) == 2)
+    allowed, unexpected = threaded_emulator.truth[image_id]
 
     result = cli.audit(image_id, "--allow-account", allowed)
 
@@ -80,9 +86,11 @@ def test_table_marks_flagged_accounts_and_ends_with_a_summary(cli: Cli, emu: Emu
     assert "1 image: 1 shared, 1 flagged, 0 errors" in result.stdout
 
 
-def test_account_outside_the_allowlist_is_flagged_with_exit_1(cli: Cli, emu: Emulator) -> None:
-    image_id = next(image for image, shared in emu.truth.items() if len(shared) >= 2)
-    allowed, *unexpected = emu.truth[image_id]
+def test_account_outside_the_allowlist_is_flagged_with_exit_1(
+    cli: Cli, threaded_emulator: Emulator
+) -> None:
+    image_id = next(image for image, shared in threaded_emulator.truth.items() if len(shared) >= 2)
+    allowed, *unexpected = threaded_emulator.truth[image_id]
 
     result = cli.audit(image_id, "--allow-account", allowed, "--format", "json")
 
@@ -91,9 +99,11 @@ def test_account_outside_the_allowlist_is_flagged_with_exit_1(cli: Cli, emu: Emu
     assert record["unexpected_account_ids"] == unexpected
 
 
-def test_every_share_inside_the_allowlist_exits_0(cli: Cli, emu: Emulator, tmp_path: Path) -> None:
+def test_every_share_inside_the_allowlist_exits_0(
+    cli: Cli, threaded_emulator: Emulator, tmp_path: Path
+) -> None:
     allowlist = tmp_path / "allowed.txt"
-    accounts = sorted({a for shared in emu.truth.values() for a in shared})
+    accounts = sorted({a for shared in threaded_emulator.truth.values() for a in shared})
     allowlist.write_text("# our accounts\n\n" + "\n".join(f"{a}  # team" for a in accounts) + "\n")
 
     result = cli.audit("--all", "--allowlist", str(allowlist), "--format", "json")
@@ -122,13 +132,13 @@ def test_malformed_allow_account_is_a_usage_error(cli: Cli) -> None:
     assert "'not-an-account' is not an AWS account id" in result.stderr
 
 
-def test_image_ids_are_read_from_stdin(cli: Cli, emu: Emulator) -> None:
-    wanted = emu.owned_image_ids[:5]
+def test_image_ids_are_read_from_stdin(cli: Cli, threaded_emulator: Emulator) -> None:
+    wanted = threaded_emulator.owned_image_ids[:5]
     stdin = "# from a pipe\n\n" + "\n".join(wanted) + "\n"
 
     result = cli.audit("--images-file", "-", "--format", "json", stdin=stdin)
 
-    assert shares_of(json.loads(result.stdout)) == {i: emu.truth[i] for i in wanted}
+    assert shares_of(json.loads(result.stdout)) == {i: threaded_emulator.truth[i] for i in wanted}
 
 
 def test_unreadable_images_file_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
@@ -145,20 +155,24 @@ def test_nothing_to_audit_is_a_usage_error(cli: Cli) -> None:
     assert "nothing to audit" in result.stderr
 
 
-def test_two_regions_are_audited_and_tagged(cli: Cli, emu: Emulator) -> None:
-    result = cli(
-        "audit", "--all", "--endpoint-url", emu.endpoint_url, "--no-progress",
-        "--region", "us-east-1", "--region", "eu-west-1", "--format", "json",
-    )  # fmt: skip
+def test_two_regions_are_audited_and_tagged(aws_env: dict[str, str]) -> None:
+    with Emulator(images=40, seed=7, regions=["us-east-1", "eu-west-1"]) as emulator:
+        result = Cli(emulator.endpoint_url)(
+            "audit", "--all", "--endpoint-url", emulator.endpoint_url, "--no-progress",
+            "--region", "us-east-1", "--region", "eu-west-1", "--format", "json",
+        )  # fmt: skip
+        truth = emulator.scoped_truth.images[emulator.account_id]
 
     records = json.loads(result.stdout)
     for region in ("us-east-1", "eu-west-1"):
         in_region = [r for r in records if r["region"] == region]
-        assert shares_of(in_region) == dict(emu.truth)
+        assert shares_of(in_region) == dict(truth[region])
 
 
-def test_invalid_ids_are_listed_and_the_rest_audited_with_exit_3(cli: Cli, emu: Emulator) -> None:
-    good = emu.owned_image_ids[0]
+def test_invalid_ids_are_listed_and_the_rest_audited_with_exit_3(
+    cli: Cli, threaded_emulator: Emulator
+) -> None:
+    good = threaded_emulator.owned_image_ids[0]
 
     result = cli.audit(good, "not-an-image", "wsi-UPPER", "--format", "json")
 
@@ -177,8 +191,8 @@ def test_unknown_image_is_reported_with_the_service_error_code(cli: Cli) -> None
     assert record["error"]["code"] == "ResourceNotFoundException"
 
 
-def test_flagged_wins_over_could_not_audit(cli: Cli, emu: Emulator) -> None:
-    image_id = next(image for image, shared in emu.truth.items() if shared)
+def test_flagged_wins_over_could_not_audit(cli: Cli, threaded_emulator: Emulator) -> None:
+    image_id = next(image for image, shared in threaded_emulator.truth.items() if shared)
 
     result = cli.audit(image_id, "wsi-000000000", "--allow-account", "000000000000")
 
@@ -186,11 +200,13 @@ def test_flagged_wins_over_could_not_audit(cli: Cli, emu: Emulator) -> None:
 
 
 def test_wrong_credentials_fail_every_image_with_the_service_code(
-    cli: Cli, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, threaded_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-right-secret")
 
-    result = cli.audit(*emu.owned_image_ids[:3], "--format", "json", "--max-attempts", "1")
+    result = cli.audit(
+        *threaded_emulator.owned_image_ids[:3], "--format", "json", "--max-attempts", "1"
+    )
 
     records = json.loads(result.stdout)
     assert result.exit_code == 3
@@ -211,20 +227,27 @@ def test_missing_credentials_say_where_botocore_looked(
     assert "Traceback" not in result.output
 
 
-def test_missing_region_is_a_usage_error(cli: Cli, emu: Emulator) -> None:
-    result = cli("audit", "--all", "--endpoint-url", emu.endpoint_url, "--no-progress")
+def test_missing_region_is_a_usage_error(cli: Cli, threaded_emulator: Emulator) -> None:
+    result = cli(
+        "audit", "--all", "--endpoint-url", threaded_emulator.endpoint_url, "--no-progress"
+    )
 
     assert result.exit_code == 2
     assert "no AWS region" in result.stderr
 
 
 def test_region_from_the_environment_tags_the_records(
-    cli: Cli, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, threaded_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-2")
 
     result = cli(
-        "audit", emu.owned_image_ids[0], "--endpoint-url", emu.endpoint_url, "--format", "json"
+        "audit",
+        threaded_emulator.owned_image_ids[0],
+        "--endpoint-url",
+        threaded_emulator.endpoint_url,
+        "--format",
+        "json",
     )
 
     assert json.loads(result.stdout)[0]["region"] == "ap-southeast-2"
@@ -253,10 +276,10 @@ def test_unreachable_endpoint_with_all_reports_the_failed_listing(cli: Cli) -> N
     assert "us-east-1: could not list images: EndpointConnectionError" in result.stderr
 
 
-def test_summary_goes_to_stderr(cli: Cli, emu: Emulator) -> None:
+def test_summary_goes_to_stderr(cli: Cli, threaded_emulator: Emulator) -> None:
     result = cli.audit("--all", "--format", "json")
 
-    assert f"audited {len(emu.truth)} images in 1 region" in result.stderr
+    assert f"audited {len(threaded_emulator.truth)} images in 1 region" in result.stderr
     assert "requests" in result.stderr
     assert "audited" not in result.stdout
 
@@ -267,10 +290,34 @@ def test_progress_bar_is_off_when_stderr_is_not_a_terminal(cli: Cli) -> None:
     assert "auditing" not in result.stderr
 
 
-def test_progress_flag_forces_the_bar_onto_stderr(cli: Cli, emu: Emulator) -> None:
+def test_progress_flag_forces_the_bar_onto_stderr(cli: Cli, threaded_emulator: Emulator) -> None:
     result = cli("audit", "--all", "--endpoint-url", cli.endpoint_url, "--region", "us-east-1",
                  "--progress", "--format", "json")  # fmt: skip
 
     assert "auditing" in result.stderr
-    assert f"{len(emu.truth)}/{len(emu.truth)}" in result.stderr
-    assert len(json.loads(result.stdout)) == len(emu.truth)
+    assert f"{len(threaded_emulator.truth)}/{len(threaded_emulator.truth)}" in result.stderr
+    assert len(json.loads(result.stdout)) == len(threaded_emulator.truth)
+
+
+def test_a_rate_limited_audit_at_the_widest_concurrency_loses_no_image(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    with Emulator(images=300, seed=4, rate=400, burst=10) as emulator:
+        ids = tmp_path / "ids.txt"
+        ids.write_text("\n".join(emulator.owned_image_ids) + "\n")
+        result = Cli(emulator.endpoint_url).audit(
+            "--images-file", str(ids), "--concurrency", "1024", "--format", "json"
+        )
+
+    records = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert shares_of(records) == dict(emulator.truth)
+
+
+def test_a_redirecting_endpoint_is_an_error_never_a_clean_audit(aws_env: dict[str, str]) -> None:
+    with redirecting_server() as url:
+        result = Cli(url).audit("wsi-aaaaaaaaa", "--format", "json")
+
+    [record] = json.loads(result.stdout)
+    assert result.exit_code == 3
+    assert record["error"]["code"] == "302"

@@ -78,7 +78,8 @@ def test_emulator_command_rejects_an_impossible_fault_rate() -> None:
     result = CliRunner().invoke(main, ["emulator", "--fault-rate", "2"])
 
     assert result.exit_code == 2
-    assert "fault_rate must be between 0 and 1" in result.stderr
+    assert "--fault-rate" in result.stderr
+    assert "between 0 and 1" in result.stderr
 
 
 def test_demo_needs_no_aws_configuration_and_exits_0_although_it_flags_some() -> None:
@@ -106,3 +107,45 @@ def test_importing_the_package_loads_neither_click_nor_rich() -> None:
     )
 
     assert result.stdout.split() == ["False", "False"]
+
+
+def audit_process(emulator: Emulator, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "imgperms_async", "audit", "--region", "us-east-1",
+         "--endpoint-url", emulator.endpoint_url, *args],
+        env={**os.environ, "AWS_ACCESS_KEY_ID": emulator.credentials.access_key,
+             "AWS_SECRET_ACCESS_KEY": emulator.credentials.secret_key},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def test_sigterm_ends_a_run_as_ctrl_c_does_with_status_143(tmp_path: Path) -> None:
+    target = tmp_path / "report.jsonl"
+    with Emulator(images=200, seed=3, latency=0.2) as emu:
+        process = audit_process(
+            emu, "--all", "--format", "jsonl", "--output", str(target), "--concurrency", "4"
+        )
+        wait_for(lambda: target.exists() and target.read_text().count("\n") >= 3)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+
+    assert process.returncode == 143
+    assert "interrupted:" in stderr
+    assert "requests" in stderr, "the summary is printed too"
+    assert "Traceback" not in stderr
+    records = [json.loads(line) for line in target.read_text().splitlines()]
+    assert all(tuple(r["shared_account_ids"]) == emu.truth[r["image_id"]] for r in records)
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_run_quietly_with_status_141() -> None:
+    with Emulator(images=200, seed=3, latency=0.05) as emu:
+        process = audit_process(emu, "--all", "--format", "jsonl", "--concurrency", "4")
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        process.stdout.close()
+        _, stderr = process.communicate(timeout=20)
+
+    assert json.loads(first)["error"] is None
+    assert process.returncode == 141
+    assert "Broken pipe" not in stderr
+    assert "Traceback" not in stderr

@@ -177,15 +177,24 @@ async def test_other_paths_are_not_found(send: Any) -> None:
     assert answer.status == 404
 
 
-async def test_update_rejects_account_ids_that_are_not_twelve_digits(
-    emulator: Emulator, call: Any
+@pytest.mark.parametrize(
+    "account_id",
+    [
+        "12345",
+        "123456789012\n",
+        "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662",
+    ],
+    ids=["short", "trailing-newline", "arabic-indic-digits"],
+)
+async def test_update_rejects_account_ids_that_are_not_twelve_ascii_digits(
+    emulator: Emulator, call: Any, account_id: str
 ) -> None:
     answer = await call(
         "UpdateWorkspaceImagePermission",
         {
             "ImageId": emulator.owned_image_ids[0],
             "AllowCopyImage": True,
-            "SharedAccountId": "12345",
+            "SharedAccountId": account_id,
         },
     )
     assert answer.error_code == "InvalidParameterValuesException"

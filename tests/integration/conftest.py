@@ -33,6 +33,7 @@ def shared_with(count: int, *, start: int = 1) -> list[str]:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
+async def many_images_emulator() -> AsyncIterator[Emulator]:
+    """Enough images that listing them takes a dozen pages."""
     async with Emulator(images=300, seed=7) as emu:
         yield emu

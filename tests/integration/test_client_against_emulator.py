@@ -28,19 +28,21 @@ SHARE_COUNTS = {
 }
 
 
-async def test_one_call_returns_the_emulators_truth(emulator: Emulator) -> None:
-    image_id = next(i for i, accounts in emulator.truth.items() if 0 < len(accounts) <= 25)
-    async with client_for(emulator) as client:
+async def test_one_call_returns_the_emulators_truth(many_images_emulator: Emulator) -> None:
+    image_id = next(
+        i for i, accounts in many_images_emulator.truth.items() if 0 < len(accounts) <= 25
+    )
+    async with client_for(many_images_emulator) as client:
         response = await client.describe_workspace_image_permissions(ImageId=image_id)
     assert response["ImageId"] == image_id
     shared = tuple(p["SharedAccountId"] for p in response["ImagePermissions"])
-    assert shared == emulator.truth[image_id]
+    assert shared == many_images_emulator.truth[image_id]
     assert "NextToken" not in response
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
 async def test_session_token_credentials_are_accepted() -> None:
-    async with Emulator(images=5, seed=1) as emu:
+    async with Emulator(images=5, seed=1, regions=["eu-west-1"]) as emu:
         creds = emu.session_credentials
         async with ImagePermissionsClient(
             region_name="eu-west-1",
@@ -71,18 +73,18 @@ async def test_pagination_fetches_every_page_exactly_once(image_id: str, shares:
     assert all(r.status == 200 for r in requests)
 
 
-async def test_page_size_sets_max_results(emulator: Emulator) -> None:
-    image_id = next(i for i, accounts in emulator.truth.items() if len(accounts) >= 10)
-    async with client_for(emulator) as client:
+async def test_page_size_sets_max_results(many_images_emulator: Emulator) -> None:
+    image_id = next(i for i, accounts in many_images_emulator.truth.items() if len(accounts) >= 10)
+    async with client_for(many_images_emulator) as client:
         pages = [p async for p in client.paginate_image_permissions(image_id, page_size=4)]
     assert all(len(page["ImagePermissions"]) <= 4 for page in pages)
-    assert len(pages) == -(-len(emulator.truth[image_id]) // 4)
+    assert len(pages) == -(-len(many_images_emulator.truth[image_id]) // 4)
 
 
-async def test_iter_image_ids_lists_every_owned_image(emulator: Emulator) -> None:
-    async with client_for(emulator) as client:
+async def test_iter_image_ids_lists_every_owned_image(many_images_emulator: Emulator) -> None:
+    async with client_for(many_images_emulator) as client:
         ids = [i async for i in client.iter_image_ids(page_size=7)]
-    assert ids == list(emulator.owned_image_ids)
+    assert ids == list(many_images_emulator.owned_image_ids)
 
 
 async def test_fan_out_over_2000_images_returns_exactly_the_truth() -> None:
@@ -94,25 +96,25 @@ async def test_fan_out_over_2000_images_returns_exactly_the_truth() -> None:
 
 
 async def test_fan_out_of_every_owned_image_composes_with_iter_image_ids(
-    emulator: Emulator,
+    many_images_emulator: Emulator,
 ) -> None:
-    async with client_for(emulator) as client:
+    async with client_for(many_images_emulator) as client:
         results = [r async for r in client.fan_out(client.iter_image_ids(), concurrency=16)]
-    assert {r.image_id: r.shared_account_ids for r in results} == dict(emulator.truth)
+    assert {r.image_id: r.shared_account_ids for r in results} == dict(many_images_emulator.truth)
 
 
 async def test_fan_out_answers_duplicates_once_and_invalid_ids_with_an_error(
-    emulator: Emulator,
+    many_images_emulator: Emulator,
 ) -> None:
-    known = list(emulator.owned_image_ids[:5])
+    known = list(many_images_emulator.owned_image_ids[:5])
     ids = [*known, known[0], "bogus", known[1], "bogus", "wsi-zzzzzzzzz"]
-    async with client_for(emulator) as client:
+    async with client_for(many_images_emulator) as client:
         results = {r.image_id: r async for r in client.fan_out(ids, concurrency=4)}
     assert set(results) == {*known, "bogus", "wsi-zzzzzzzzz"}
     assert isinstance(results["bogus"].error, ParamValidationError)
     assert results["bogus"].pages == 0
     assert isinstance(results["wsi-zzzzzzzzz"].error, ResourceNotFoundException)
-    assert all(results[i].shared_account_ids == emulator.truth[i] for i in known)
+    assert all(results[i].shared_account_ids == many_images_emulator.truth[i] for i in known)
 
 
 async def test_fan_out_survives_faults_drops_and_slow_answers() -> None:
@@ -150,32 +152,38 @@ async def test_rate_limited_bulk_audit_loses_no_image() -> None:
     )
 
 
-async def test_wrong_credentials_fail_fast_and_are_not_retried(emulator: Emulator) -> None:
+async def test_wrong_credentials_fail_fast_and_are_not_retried(
+    many_images_emulator: Emulator,
+) -> None:
     client = ImagePermissionsClient(
         region_name="us-east-1",
-        endpoint_url=emulator.endpoint_url,
-        aws_access_key_id=emulator.credentials.access_key,
+        endpoint_url=many_images_emulator.endpoint_url,
+        aws_access_key_id=many_images_emulator.credentials.access_key,
         aws_secret_access_key="not-the-secret",
     )
     async with client:
         with pytest.raises(BotocoreClientError) as caught:
-            await client.describe_workspace_image_permissions(ImageId=emulator.owned_image_ids[0])
+            await client.describe_workspace_image_permissions(
+                ImageId=many_images_emulator.owned_image_ids[0]
+            )
     assert caught.value.response["Error"]["Code"] == "InvalidSignatureException"
     assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0
-    assert len(emulator.requests) == 1
+    assert len(many_images_emulator.requests) == 1
 
 
-async def test_unknown_access_key_is_rejected_without_retry(emulator: Emulator) -> None:
+async def test_unknown_access_key_is_rejected_without_retry(many_images_emulator: Emulator) -> None:
     client = ImagePermissionsClient(
         region_name="us-east-1",
-        endpoint_url=emulator.endpoint_url,
+        endpoint_url=many_images_emulator.endpoint_url,
         aws_access_key_id="AKIDNOBODY",
         aws_secret_access_key="whatever",
     )
     async with client:
         with pytest.raises(BotocoreClientError, match="UnrecognizedClientException"):
-            await client.describe_workspace_image_permissions(ImageId=emulator.owned_image_ids[0])
-    assert len(emulator.requests) == 1
+            await client.describe_workspace_image_permissions(
+                ImageId=many_images_emulator.owned_image_ids[0]
+            )
+    assert len(many_images_emulator.requests) == 1
 
 
 async def test_a_ten_minute_clock_skew_is_corrected_and_the_call_succeeds() -> None:

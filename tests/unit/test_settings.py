@@ -16,6 +16,7 @@ from botocore.exceptions import (
 
 from imgperms_async._botocore_settings import resolve_settings
 from imgperms_async._credentials import Credentials
+from imgperms_async._exceptions import InvalidSettingError
 
 KEYS = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret"}
 
@@ -260,3 +261,47 @@ def test_an_empty_config_file_needs_no_botocore_session(
     monkeypatch.setattr("botocore.session.Session", no_session)
     settings = resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
     assert settings.endpoint_url == "http://127.0.0.1:2"
+
+
+@pytest.mark.parametrize("value", ["banana", "0", "-1", "1.5", " "])
+def test_a_bad_aws_max_attempts_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", value)
+    with pytest.raises(InvalidSettingError, match="AWS_MAX_ATTEMPTS"):
+        resolve(region_name="us-east-1", endpoint_url="http://127.0.0.1:2", **KEYS)
+
+
+def test_a_bad_max_attempts_in_the_profile_is_refused_naming_the_profile(tmp_path: Path) -> None:
+    write_config(tmp_path, "[profile audit]\nmax_attempts = banana\n")
+    with pytest.raises(InvalidSettingError, match="profile 'audit'"):
+        resolve(region_name="us-east-1", profile_name="audit", **KEYS)
+
+
+def test_an_unknown_retry_mode_is_refused_naming_the_accepted_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_RETRY_MODE", "bogus")
+    with pytest.raises(InvalidSettingError, match="standard, adaptive, legacy"):
+        resolve(region_name="us-east-1", **KEYS)
+
+
+def test_legacy_retry_mode_means_standard(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_RETRY_MODE", "legacy")
+    assert resolve(region_name="us-east-1", **KEYS).retry_mode == "standard"
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["", "notaurl", "ftp://x", "http://127.0.0.1:99999", "http://[::1", " http://a"]
+)
+def test_a_bad_endpoint_argument_is_refused(endpoint: str) -> None:
+    with pytest.raises(InvalidSettingError, match="endpoint_url"):
+        resolve(region_name="us-east-1", endpoint_url=endpoint, **KEYS)
+
+
+def test_an_empty_region_argument_is_refused_rather_than_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with pytest.raises(InvalidSettingError, match="region ''"):
+        resolve(region_name="", **KEYS)
