@@ -4,7 +4,9 @@ The server runs in a separate process pinned to its own core, so its CPU never c
 client being measured. The throughput scenario wants every image to cost exactly the same number of
 requests, which the seeded generator cannot promise, so ``python -m benchmarks._server`` serves an
 explicit state instead (``--images N --accounts K``: ``K`` accounts per image, ``ceil(K / 25)``
-pages); the other scenarios use the stock ``python -m imgperms_async.emulator``.
+pages), and ``benchmarks._lean_server`` serves the same state faster; the other scenarios use the
+stock ``python -m imgperms_async.emulator``. Every server reports the CPU it used, so the report
+can show that the server was never what it measured.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ def pinned_to(cpu: int) -> set[int] | None:
     return {cpu} if cpu in os.sched_getaffinity(0) and os.cpu_count() != 1 else None
 
 
+def process_cpu_secs(pid: int) -> float:
+    """utime + stime from ``/proc/<pid>/stat``: no dependency, and it counts every thread."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def fixed_state(images: int, accounts: int) -> dict[str, tuple[str, ...]]:
     """``images`` ids with ``accounts`` distinct shares each; deterministic, so truth needs no server."""
     return {
@@ -53,6 +62,21 @@ class Server:
         with urllib.request.urlopen(f"{self.endpoint_url}/_emulator/stats", timeout=10) as answer:
             counters: dict[str, int] = json.load(answer)["counters"]
         return counters
+
+    def truth(self) -> dict[str, tuple[str, ...]]:
+        """Image id -> shared account ids, for every account and region, from ``/_emulator/truth``."""
+        with urllib.request.urlopen(f"{self.endpoint_url}/_emulator/truth", timeout=10) as answer:
+            scopes: dict[str, dict[str, dict[str, list[str]]]] = json.load(answer)["images"]
+        return {
+            image: tuple(shares)
+            for regions in scopes.values()
+            for images in regions.values()
+            for image, shares in images.items()
+        }
+
+    def cpu_secs(self) -> float:
+        """User plus system CPU time the server process has used so far."""
+        return process_cpu_secs(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()
