@@ -12,14 +12,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import boto3
 import pytest
 from emulator_support import AwsClients
-from moto.server import ThreadedMotoServer
+from moto_support import moto_client, moto_server, seed_moto_image
 
 from imgperms_async.emulator import Emulator
 
-MOTO_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 MOTO_ONLY = {"PackedPolicySize"}
 MOTO_ONLY_IMAGE_MEMBERS = {"ErrorCode", "ErrorMessage", "ErrorDetails", "Updates"}
 MOTO_MISSING_IMAGE_MEMBERS = {"OperatingSystem"}
@@ -36,15 +34,8 @@ def shape(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def moto_client(url: str, service: str) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", **MOTO_KEYS)
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -59,35 +50,7 @@ def moto_organization(moto_url: str) -> str:
 
 @pytest.fixture(scope="module")
 def moto_image(moto_url: str) -> str:
-    """moto needs a VPC, a directory and a WorkSpace before it will create an image."""
-    ec2 = moto_client(moto_url, "ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"us-east-1{z}")[
-            "Subnet"
-        ]["SubnetId"]
-        for n, z in ((1, "a"), (2, "b"))
-    ]
-    directory = moto_client(moto_url, "ds").create_directory(
-        Name="corp.example.com",
-        Password="Passw0rd!Passw0rd",
-        Size="Small",
-        VpcSettings={"VpcId": vpc, "SubnetIds": subnets},
-    )["DirectoryId"]
-    workspaces = moto_client(moto_url, "workspaces")
-    workspaces.register_workspace_directory(DirectoryId=directory)
-    created = workspaces.create_workspaces(
-        Workspaces=[{"DirectoryId": directory, "UserName": "alice", "BundleId": "wsb-123456789"}]
-    )
-    image_id: str = workspaces.create_workspace_image(
-        Name="golden",
-        Description="shapes",
-        WorkspaceId=created["PendingRequests"][0]["WorkspaceId"],
-    )["ImageId"]
-    workspaces.update_workspace_image_permission(
-        ImageId=image_id, AllowCopyImage=True, SharedAccountId="111122223333"
-    )
-    return image_id
+    return seed_moto_image(moto_url, ["111122223333"])
 
 
 def test_assume_role_has_motos_shape(

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from botocore.config import Config
 from botocore.exceptions import ClientError as BotocoreClientError
-from moto.server import ThreadedMotoServer
+from moto_support import moto_server, seed_moto_image
 
 from imgperms_async import ClientConfig, ImagePermissionsClient
 
@@ -133,55 +133,8 @@ async def test_same_error_gives_the_same_response_as_boto3(canned_server: str) -
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def seed_moto_image(endpoint_url: str, shared_with: list[str]) -> str:
-    """moto needs a VPC, a directory and a WorkSpace before it will create an image."""
-    kwargs: dict[str, Any] = {
-        "endpoint_url": endpoint_url,
-        "region_name": "us-east-1",
-        **CREDENTIALS,
-    }
-    ec2 = boto3.client("ec2", **kwargs)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(
-            VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"us-east-1{zone}"
-        )["Subnet"]["SubnetId"]
-        for n, zone in ((1, "a"), (2, "b"))
-    ]
-    directory = boto3.client("ds", **kwargs).create_directory(
-        Name="corp.example.com",
-        Password="Passw0rd!Passw0rd",
-        Size="Small",
-        VpcSettings={"VpcId": vpc, "SubnetIds": subnets},
-    )["DirectoryId"]
-    workspaces = boto3.client("workspaces", **kwargs)
-    register = workspaces.meta.service_model.operation_model("RegisterWorkspaceDirectory")
-    # Older models (botocore 1.34) still require the since-removed EnableWorkDocs.
-    workdocs = (
-        {"EnableWorkDocs": False}
-        if "EnableWorkDocs" in register.input_shape.required_members
-        else {}
-    )
-    workspaces.register_workspace_directory(DirectoryId=directory, **workdocs)
-    created = workspaces.create_workspaces(
-        Workspaces=[{"DirectoryId": directory, "UserName": "alice", "BundleId": "wsb-123456789"}]
-    )
-    workspace_id = created["PendingRequests"][0]["WorkspaceId"]
-    image_id: str = workspaces.create_workspace_image(
-        Name=f"golden-{len(shared_with)}", Description="interop", WorkspaceId=workspace_id
-    )["ImageId"]
-    for account in shared_with:
-        workspaces.update_workspace_image_permission(
-            ImageId=image_id, AllowCopyImage=True, SharedAccountId=account
-        )
-    return image_id
+    with moto_server() as url:
+        yield url
 
 
 def without_volatile_metadata(response: dict[str, Any]) -> dict[str, Any]:
