@@ -35,7 +35,11 @@ from imgperms_async._ratelimit import (
 from imgperms_async._retry import Retrier, RetryQuota
 from imgperms_async._signing import RequestSigner, SigningSender
 from imgperms_async._stats import Stats, StatsSnapshot
-from imgperms_async._validation import validate_image_permissions_params, validate_page_size
+from imgperms_async._validation import (
+    validate_image_permissions_params,
+    validate_page_size,
+    validate_update_permission_params,
+)
 
 if TYPE_CHECKING:
     from imgperms_async._service_model import ModeledOperation
@@ -87,6 +91,7 @@ class _Open:
             credentials=lambda: self.credentials.current,
         )
         self.images_operation: ModeledOperation | None = None
+        self.update_operation: ModeledOperation | None = None
 
 
 def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
@@ -95,6 +100,12 @@ def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
     if (config.retry_mode or settings.retry_mode or "adaptive") == "adaptive":
         return SlowStart(AdaptiveRateLimiter(), max_window=config.max_connections)
     return NoRateLimiter()
+
+
+def _update_operation() -> ModeledOperation:
+    from imgperms_async._service_model import ModeledOperation
+
+    return ModeledOperation("UpdateWorkspaceImagePermission")
 
 
 def _images_operation() -> ModeledOperation:
@@ -212,6 +223,15 @@ class ImagePermissionsClient:
         """One page, exactly as ``boto3``'s method of the same name returns it."""
         validate_image_permissions_params(params)
         return await self._call(IMAGE_PERMISSIONS, params)
+
+    async def update_workspace_image_permission(self, **params: Any) -> dict[str, Any]:
+        """Share (``AllowCopyImage=True``) or unshare (``False``) an image with one account, as
+        boto3's method of the same name; retried like every call, since it is idempotent."""
+        validate_update_permission_params(params)
+        opened = self._opened(in_loop=True)
+        if opened.update_operation is None:
+            opened.update_operation = await asyncio.to_thread(_update_operation)
+        return await self._call(opened.update_operation.operation, params)
 
     async def describe_workspace_images(self, **params: Any) -> dict[str, Any]:
         """One page of DescribeWorkspaceImages, as boto3 returns it (``Created`` as a datetime)."""

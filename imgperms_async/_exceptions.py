@@ -4,7 +4,9 @@
      └── ClientError                         any error answer from the service
           ├── AccessDeniedException
           ├── InvalidParameterValuesException
+          ├── OperationNotSupportedException
           ├── ResourceNotFoundException
+          ├── ResourceUnavailableException
           └── ThrottlingException
     botocore.exceptions.ParamValidationError
      └── ParamValidationError                bad input, raised before any request
@@ -44,9 +46,11 @@ __all__ = [
     "InvalidParameterValuesException",
     "InvalidSettingError",
     "MalformedResponseError",
+    "OperationNotSupportedException",
     "PaginationError",
     "ParamValidationError",
     "ResourceNotFoundException",
+    "ResourceUnavailableException",
     "ThrottlingException",
     "error_class_for",
     "error_code",
@@ -72,7 +76,15 @@ class InvalidParameterValuesException(ClientError):
     members = ("message",)
 
 
+class OperationNotSupportedException(ClientError):
+    members = ("message", "reason")
+
+
 class ResourceNotFoundException(ClientError):
+    members = ("message", "ResourceId")
+
+
+class ResourceUnavailableException(ClientError):
     members = ("message", "ResourceId")
 
 

@@ -15,12 +15,16 @@ from typing import Any, Final
 from imgperms_async._exceptions import ParamValidationError
 
 IMAGE_ID_PATTERN: Final = "wsi-[0-9a-z]{9,63}$"
+ACCOUNT_ID_PATTERN: Final = "^\\d{12}$"
 MAX_RESULTS_RANGE: Final = (1, 25)
 NEXT_TOKEN_LENGTH_RANGE: Final = (1, 2048)
 
 _IMAGE_ID = re.compile(IMAGE_ID_PATTERN.removesuffix("$"))
 """Matched whole (``fullmatch``): with ``match``, the model's ``$`` also accepts a trailing newline."""
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+"""The model's ``\\d{12}`` as AWS means it: ASCII digits (Python's ``\\d`` takes any script's)."""
 _KNOWN: Final = frozenset({"ImageId", "NextToken", "MaxResults"})
+_UPDATE_KNOWN: Final = ("ImageId", "AllowCopyImage", "SharedAccountId")
 
 
 def validate_image_permissions_params(params: Mapping[str, Any]) -> None:
@@ -42,6 +46,44 @@ def validate_image_permissions_params(params: Mapping[str, Any]) -> None:
         problems.extend(_next_token_problems(token))
     if problems:
         raise ParamValidationError(report="\n".join(problems))
+
+
+def validate_update_permission_params(params: Mapping[str, Any]) -> None:
+    """UpdateWorkspaceImagePermission's input: every member required, the account 12 digits."""
+    problems = [
+        f'Unknown parameter in input: "{name}", must be one of: {", ".join(_UPDATE_KNOWN)}'
+        for name in sorted(set(params) - set(_UPDATE_KNOWN))
+    ]
+    problems += [
+        f'Missing required parameter in input: "{name}"'
+        for name in _UPDATE_KNOWN
+        if params.get(name) is None
+    ]
+    if (image_id := params.get("ImageId")) is not None:
+        problems.extend(image_id_problems(image_id))
+    if (allow := params.get("AllowCopyImage")) is not None and not isinstance(allow, bool):
+        problems.append(
+            f"Invalid type for parameter AllowCopyImage, value: {allow!r}, "
+            f"type: {type(allow)}, valid types: {bool!r}"
+        )
+    if (account := params.get("SharedAccountId")) is not None:
+        problems.extend(_account_id_problems(account))
+    if problems:
+        raise ParamValidationError(report="\n".join(problems))
+
+
+def _account_id_problems(value: object) -> list[str]:
+    if not isinstance(value, str):
+        return [
+            f"Invalid type for parameter SharedAccountId, value: {value!r}, "
+            f"type: {type(value)}, valid types: {str!r}"
+        ]
+    if _ACCOUNT_ID.fullmatch(value) is None:
+        return [
+            f"Invalid value for parameter SharedAccountId, value: {value!r}, "
+            f"must match pattern: {ACCOUNT_ID_PATTERN}"
+        ]
+    return []
 
 
 def image_id_problems(image_id: object) -> list[str]:

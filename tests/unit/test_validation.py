@@ -7,11 +7,13 @@ from botocore.loaders import Loader
 
 from imgperms_async import ParamValidationError
 from imgperms_async._validation import (
+    ACCOUNT_ID_PATTERN,
     IMAGE_ID_PATTERN,
     MAX_RESULTS_RANGE,
     NEXT_TOKEN_LENGTH_RANGE,
     validate_image_permissions_params,
     validate_page_size,
+    validate_update_permission_params,
 )
 
 
@@ -63,3 +65,40 @@ def test_error_is_botocores_param_validation_error() -> None:
 def test_page_size_outside_the_range_is_rejected() -> None:
     with pytest.raises(ParamValidationError, match="valid max value: 25"):
         validate_page_size(30)
+
+
+def test_the_account_pattern_equals_the_botocore_service_model() -> None:
+    shapes = Loader().load_service_model("workspaces", "service-2")["shapes"]
+    request = shapes["UpdateWorkspaceImagePermissionRequest"]["members"]
+    assert shapes[request["SharedAccountId"]["shape"]]["pattern"] == ACCOUNT_ID_PATTERN
+
+
+UPDATE = {"ImageId": "wsi-abc123def", "AllowCopyImage": False, "SharedAccountId": "123456789012"}
+
+
+def test_a_valid_update_passes() -> None:
+    validate_update_permission_params(UPDATE)
+
+
+@pytest.mark.parametrize(
+    "account",
+    ["12345678901", "1234567890123", "123456789012\n", "١٢٣٤٥٦٧٨٩٠١٢", 123456789012],
+    ids=["short", "long", "trailing-newline", "arabic-indic-digits", "number"],
+)
+def test_an_update_for_anything_but_twelve_ascii_digits_is_refused(account: object) -> None:
+    with pytest.raises(ParamValidationError, match="SharedAccountId"):
+        validate_update_permission_params({**UPDATE, "SharedAccountId": account})
+
+
+@pytest.mark.parametrize("missing", ["ImageId", "AllowCopyImage", "SharedAccountId"])
+def test_every_update_member_is_required(missing: str) -> None:
+    params = {name: value for name, value in UPDATE.items() if name != missing}
+    with pytest.raises(
+        ParamValidationError, match=f'Missing required parameter in input: "{missing}"'
+    ):
+        validate_update_permission_params(params)
+
+
+def test_allow_copy_image_must_be_a_boolean() -> None:
+    with pytest.raises(ParamValidationError, match="AllowCopyImage"):
+        validate_update_permission_params({**UPDATE, "AllowCopyImage": "false"})
