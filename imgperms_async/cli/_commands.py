@@ -12,6 +12,7 @@ import importlib
 import math
 import random
 import sys
+import time
 from pathlib import Path
 from typing import IO, Any, Final, get_args
 
@@ -21,11 +22,14 @@ from imgperms_async import ClientConfig, InvalidSettingError, __version__
 from imgperms_async._botocore_settings import check_endpoint_url, check_region_name
 from imgperms_async._client_config import RETRY_MODES, RetryMode
 from imgperms_async._control_plane import DEFAULT_ROLE_NAME
+from imgperms_async._scopes import Roles
 from imgperms_async.cli._audit import Audit, AuditPlan, AuditRun
-from imgperms_async.cli._execute import execute
+from imgperms_async.cli._errors import SetupError, SetupFailed, setup_error_message
+from imgperms_async.cli._execute import Interrupted, execute
 from imgperms_async.cli._inputs import (
     accounts_to_audit,
     allowlist,
+    check_account_ids,
     image_ids_from,
     read_text,
     refuse_overwriting_inputs,
@@ -33,6 +37,15 @@ from imgperms_async.cli._inputs import (
 from imgperms_async.cli._logs import configure_logging
 from imgperms_async.cli._organization_audit import OrganizationPlan, OrganizationRun
 from imgperms_async.cli._output import stdout_sink
+from imgperms_async.cli._records import EXIT_INCOMPLETE, EXIT_OK
+from imgperms_async.cli._reports import read_report
+from imgperms_async.cli._unshare import (
+    PlanFormat,
+    open_action_log,
+    plan_from,
+    render_plan,
+    run_unshare,
+)
 from imgperms_async.cli._writers import Format, table_writer, writer_for
 
 DEMO_UNEXPECTED_ACCOUNTS: Final = 6
@@ -90,6 +103,12 @@ def _checked_regions(ctx: click.Context, param: click.Parameter, values: tuple[s
         except InvalidSettingError as error:
             raise click.BadParameter(str(error)) from None
     return tuple(dict.fromkeys(values))
+
+
+def _checked_region(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is not None:
+        _checked_regions(ctx, param, (value,))
+    return value
 
 
 def _checked_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
@@ -524,3 +543,150 @@ def demo(
             )
         code = execute(run, writer, progress=progress, flags_fail=False)
     sys.exit(code)
+
+
+@main.command()
+@click.argument("report", type=click.File("r", encoding="utf-8", lazy=False))
+@click.option(
+    "--apply", "apply_plan", is_flag=True, help="Make the changes (else only show the plan)."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation on a terminal.")
+@click.option(
+    "--image", "image_ids", multiple=True, metavar="IMAGE_ID", help="Only this image; repeatable."
+)
+@click.option(
+    "--account",
+    "account_ids",
+    multiple=True,
+    metavar="ACCOUNT_ID",
+    help="Only unshare this account; repeatable.",
+)
+@click.option(
+    "--allow-account",
+    "allowed_accounts",
+    multiple=True,
+    metavar="ACCOUNT_ID",
+    help="Never unshare this account; repeatable.",
+)
+@click.option(
+    "--allowlist",
+    "allowlist_file",
+    type=click.File("r", encoding="utf-8", lazy=False),
+    help="File of account ids never to unshare.",
+)
+@click.option(
+    "--accounts-file",
+    type=click.File("r", encoding="utf-8", lazy=False),
+    help="The accounts file of the audit (its per-account roles and ExternalIds are used).",
+)
+@click.option("--role-name", default=None, help=f"Role to assume (default {DEFAULT_ROLE_NAME}).")
+@click.option("--role-arn", "role_arn_template", metavar="TEMPLATE", help="Role ARN template.")
+@click.option("--external-id", help="ExternalId to assume the roles with.")
+@click.option("--region", "home_region", callback=_checked_region, help="Region for STS calls.")
+@click.option("--profile", help="Named profile from your AWS config and credentials files.")
+@click.option(
+    "--endpoint-url",
+    callback=_checked_endpoint,
+    help="Talk to this endpoint instead of AWS (e.g. the emulator), for every service called.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(get_args(PlanFormat)),
+    default="table",
+    show_default=True,
+    help="How to show the plan.",
+)
+@click.option(
+    "--action-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append each action to FILE as jsonl (default: imgperms-unshare-TIME.jsonl here).",
+)
+@click.option("--debug", is_flag=True, help="Log what happens to stderr (secrets are masked).")
+def unshare(
+    report: IO[str],
+    apply_plan: bool,
+    yes: bool,
+    image_ids: tuple[str, ...],
+    account_ids: tuple[str, ...],
+    allowed_accounts: tuple[str, ...],
+    allowlist_file: IO[str] | None,
+    accounts_file: IO[str] | None,
+    role_name: str | None,
+    role_arn_template: str | None,
+    external_id: str | None,
+    home_region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    output_format: PlanFormat,
+    action_log: Path | None,
+    debug: bool,
+) -> None:
+    """Unshare what an audit REPORT (json or jsonl) found shared outside.
+
+    Shows the plan and changes nothing unless --apply: the external accounts of an organization
+    audit, or those outside the allowlist of a one-account audit, narrowed with --image and
+    --account; never the owner's account, a member of the organization or an allowlisted
+    account. With --apply each image's shares are read again first, each account is unshared,
+    and the shares are read again to verify; every action goes to the action log. Running it
+    again after a failure does only what is left. Exit status: 0 all done and verified, 2 usage
+    error, 3 something failed (each failure is named).
+    """
+    configure_logging(debug=debug)
+    if role_name is not None and role_arn_template is not None:
+        raise click.UsageError("give --role-name or --role-arn, not both")
+    found = read_report(read_text(report, report.name), source=report.name)
+    plan = plan_from(
+        found,
+        images=frozenset(image_ids) or None,
+        accounts=check_account_ids(account_ids) or None,
+        allowlist=allowlist(allowed_accounts, allowlist_file) or frozenset(),
+    )
+    for account, why in plan.left_alone:
+        click.echo(f"left alone: {account}: {why}", err=True)
+    if not apply_plan:
+        click.echo(render_plan(plan, output_format), nl=False)
+        click.echo(f"plan: {plan.describe()}; nothing was changed (--apply makes it)", err=True)
+        sys.exit(EXIT_OK)
+    if not plan.unshares:
+        click.echo("nothing to unshare", err=True)
+        sys.exit(EXIT_OK)
+    if sys.stdin.isatty() and not yes:
+        click.confirm(f"Make {plan.describe()}?", abort=True, err=True)
+    accounts = {a.account_id: a for a in accounts_to_audit((), accounts_file)}
+    roles = Roles(
+        role_name=role_name or DEFAULT_ROLE_NAME,
+        role_arn_template=role_arn_template,
+        external_id=external_id,
+    )
+    log_path = action_log or Path(
+        time.strftime("imgperms-unshare-%Y%m%dT%H%M%SZ.jsonl", time.gmtime())
+    )
+    with open_action_log(log_path) as log:
+        try:
+            applied = run_unshare(
+                plan,
+                log,
+                organization=found.organization,
+                accounts=accounts,
+                roles=roles,
+                home_region=home_region,
+                profile=profile,
+                endpoint_url=endpoint_url,
+            )
+        except SetupFailed as failed:
+            raise SetupError(setup_error_message(failed.error, profile=profile)) from None
+        except Interrupted as interrupted:
+            click.echo(
+                f"interrupted: every action so far is in {log.name}; run again for the rest",
+                err=True,
+            )
+            sys.exit(interrupted.exit_code)
+    click.echo(
+        f"unshared {applied.unshared}, already done {applied.already_done}, "
+        f"failed {len(applied.failures)}; actions in {log.name}",
+        err=True,
+    )
+    for failure in applied.failures:
+        click.echo(f"error: {failure.describe()}", err=True)
+    sys.exit(EXIT_INCOMPLETE if applied.failures else EXIT_OK)

@@ -39,6 +39,16 @@ CORE: dict[str, set[str]] = {
         "_http",
         "_stats",
     },
+    "_scopes": {
+        "_accounts",
+        "_aiohttp_transport",
+        "_botocore_settings",
+        "_client",
+        "_client_config",
+        "_control_plane",
+        "_credentials",
+        "_http",
+    },
     "_accounts": set(),
     "_control_plane": {"_botocore_settings", "_credentials"},
     "__main__": {"cli"},
@@ -86,6 +96,7 @@ CLI_MAY_IMPORT = {
     "_botocore_settings",
     "_client_config",
     "_control_plane",
+    "_scopes",
     "emulator",
 }
 """The CLI builds on the public API, plus the checks and defaults it shares with the library
