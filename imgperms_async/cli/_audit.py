@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from imgperms_async import AuditTotals, ClientConfig, ImagePermissionsClient
+from imgperms_async.cli._baseline import Baseline
 from imgperms_async.cli._errors import SetupFailed
 from imgperms_async.cli._literal import literal
 from imgperms_async.cli._progress import ProgressView
-from imgperms_async.cli._records import AuditRecord, ErrorInfo, ScopeRecord, Tally
+from imgperms_async.cli._recording import Recorder
+from imgperms_async.cli._records import AuditRecord, ErrorInfo, ScopeRecord
 from imgperms_async.cli._summary import plural
 from imgperms_async.cli._writers import RecordWriter
 
@@ -23,8 +25,7 @@ logger = logging.getLogger("imgperms_async.cli")
 class AuditRun(Protocol):
     """What running an audit leaves for its ending: the tally, the failed records, the cost."""
 
-    tally: Tally
-    failed: list[AuditRecord]
+    recorder: Recorder
     totals: AuditTotals
 
     @property
@@ -54,6 +55,7 @@ class AuditPlan:
     profile: str | None = None
     access_key: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    baseline: Baseline | None = None
 
     def client(self, region: str | None) -> ImagePermissionsClient:
         return ImagePermissionsClient(
@@ -71,12 +73,12 @@ class Audit:
 
     def __init__(self, plan: AuditPlan, writer: RecordWriter) -> None:
         self._plan = plan
-        self._writer = writer
         self._clients: list[ImagePermissionsClient] = []
-        self.tally = Tally()
-        self.failed: list[AuditRecord] = []
+        self.recorder = Recorder(writer, baseline=plan.baseline)
         self.totals = AuditTotals()
         self._listed: list[int] = []
+        self._complete: list[str] = []
+        """Regions whose every image was listed (``--all``)."""
 
     @property
     def where(self) -> str:
@@ -117,6 +119,7 @@ class Audit:
             finally:
                 for client in self._clients:
                     self.totals.add(client.stats)
+            self.recorder.finish((None, region) for region in self._complete)
 
     async def _audit_region(self, client: ImagePermissionsClient, view: ProgressView) -> None:
         region = client.region_name
@@ -124,22 +127,19 @@ class Audit:
         source = self._every_image(client, view) if ids is None else ids
         async with aclosing(client.fan_out(source, concurrency=self._plan.concurrency)) as results:
             async for result in results:
-                record = AuditRecord.of(region, result, self._plan.allowlist)
-                self._writer.add(record)
-                self.tally.add(record)
+                self.recorder.add(AuditRecord.of(region, result, self._plan.allowlist))
                 if result.error is not None:
-                    self.failed.append(record)
                     logger.debug(
                         "%s %s failed",
                         literal(region),
                         literal(result.image_id),
                         exc_info=result.error,
                     )
-                view.advance(finished=self.tally.finished, detail=lambda: self._detail(view))
+                view.advance(finished=self.recorder.tally.finished, detail=self._detail)
 
-    def _detail(self, view: ProgressView) -> str:
+    def _detail(self, rate: float) -> str:
         throttles = sum(sum(client.stats.throttles.values()) for client in self._clients)
-        return f"{view.rate(self.tally.finished):6.1f} img/s  {throttles} throttles"
+        return f"{rate:6.1f} img/s  {throttles} throttles"
 
     async def _every_image(
         self, client: ImagePermissionsClient, view: ProgressView
@@ -151,7 +151,7 @@ class Audit:
                 count += 1
                 yield image_id
         except Exception as error:
-            self.tally.add(
+            self.recorder.tally.add(
                 ScopeRecord(None, None, client.region_name, "failed", ErrorInfo.of(error))
             )
         self._listed.append(count)

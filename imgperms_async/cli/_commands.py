@@ -13,17 +13,23 @@ import math
 import random
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Final, get_args
 
 import click
 
 from imgperms_async import ClientConfig, InvalidSettingError, __version__
-from imgperms_async._botocore_settings import check_endpoint_url, check_region_name
+from imgperms_async._botocore_settings import (
+    BotocoreSession,
+    check_endpoint_url,
+    check_region_name,
+)
 from imgperms_async._client_config import RETRY_MODES, RetryMode
-from imgperms_async._control_plane import DEFAULT_ROLE_NAME
+from imgperms_async._control_plane import DEFAULT_ROLE_NAME, caller_account
 from imgperms_async._scopes import Roles
 from imgperms_async.cli._audit import Audit, AuditPlan, AuditRun
+from imgperms_async.cli._baseline import Baseline
 from imgperms_async.cli._errors import SetupError, SetupFailed, setup_error_message
 from imgperms_async.cli._execute import Interrupted, execute
 from imgperms_async.cli._inputs import (
@@ -37,7 +43,7 @@ from imgperms_async.cli._inputs import (
 from imgperms_async.cli._logs import configure_logging
 from imgperms_async.cli._organization_audit import OrganizationPlan, OrganizationRun
 from imgperms_async.cli._output import stdout_sink
-from imgperms_async.cli._records import EXIT_INCOMPLETE, EXIT_OK
+from imgperms_async.cli._records import EXIT_INCOMPLETE, EXIT_OK, FailOn
 from imgperms_async.cli._reports import read_report
 from imgperms_async.cli._unshare import (
     PlanFormat,
@@ -46,7 +52,7 @@ from imgperms_async.cli._unshare import (
     render_plan,
     run_unshare,
 )
-from imgperms_async.cli._writers import Format, table_writer, writer_for
+from imgperms_async.cli._writers import STREAMED, Format, table_writer, writer_for
 
 DEMO_UNEXPECTED_ACCOUNTS: Final = 6
 """How many of the emulator's accounts the demo leaves out of its allowlist, to be flagged."""
@@ -217,6 +223,19 @@ def _checked_endpoint(ctx: click.Context, param: click.Parameter, value: str | N
     "jsonl appends).",
 )
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.File("r", encoding="utf-8", lazy=False),
+    help="An earlier report (json or jsonl): each record says what changed since.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(get_args(FailOn)[:2]),
+    default="any",
+    show_default=True,
+    help="Exit 1 for any share outside, or only for one new since --baseline.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Show a progress bar on stderr. Default: only when stderr is a terminal.",
@@ -285,6 +304,8 @@ def audit(
     allowed_accounts: tuple[str, ...],
     allowlist_file: IO[str] | None,
     output: Path | None,
+    baseline_file: IO[str] | None,
+    fail_on: FailOn,
     progress: bool | None,
     max_attempts: int | None,
     retry_mode: RetryMode | None,
@@ -322,8 +343,21 @@ def audit(
         all_regions=all_regions,
         regions=regions,
     )
+    if fail_on == "new" and baseline_file is None:
+        raise click.UsageError("--fail-on new needs a --baseline to tell what is new")
     allowed = allowlist(allowed_accounts, allowlist_file)
-    refuse_overwriting_inputs(output, (images_file, allowlist_file, accounts_file))
+    replaced_later = output_format not in STREAMED
+    refuse_overwriting_inputs(
+        output,
+        (images_file, allowlist_file, accounts_file, None if replaced_later else baseline_file),
+    )
+    baseline = (
+        None
+        if baseline_file is None
+        else Baseline(
+            read_report(read_text(baseline_file, baseline_file.name), source=baseline_file.name)
+        )
+    )
     timeouts = {
         name: value
         for name, value in (
@@ -339,7 +373,12 @@ def audit(
         "ca_bundle": ca_bundle,
         **timeouts,
     }
-    writer = writer_for(output_format, output, organization=in_organization)
+    account_id = (
+        audited_account(regions, profile=profile, endpoint_url=endpoint_url)
+        if output_format == "ocsf" and not in_organization
+        else None
+    )
+    writer = writer_for(output_format, output, organization=in_organization, account_id=account_id)
     run: AuditRun
     if in_organization:
         run = OrganizationRun(
@@ -354,6 +393,7 @@ def audit(
                 config=_config(max_rate=max_rate, **tuning),
                 endpoint_url=endpoint_url,
                 profile=profile,
+                baseline=baseline,
             ),
             writer,
         )
@@ -368,10 +408,11 @@ def audit(
                 config=_config(max_connections=concurrency, max_rate=max_rate, **tuning),
                 endpoint_url=endpoint_url,
                 profile=profile,
+                baseline=baseline,
             ),
             writer,
         )
-    sys.exit(execute(run, writer, progress=progress))
+    sys.exit(execute(run, writer, progress=progress, fail_on=fail_on))
 
 
 def _check_choices(
@@ -412,6 +453,21 @@ def _check_choices(
         raise click.UsageError("--all-regions is for organization audits; give --region instead")
     if in_organization and not (all_regions or regions):
         raise click.UsageError("an organization audit needs --all-regions or --region")
+
+
+def audited_account(
+    regions: Sequence[str], *, profile: str | None, endpoint_url: str | None
+) -> str:
+    """The caller's account (STS GetCallerIdentity): OCSF findings name the account, which a
+    one-account audit's records do not carry."""
+    try:
+        configured = BotocoreSession(profile_name=profile, endpoint_url=endpoint_url)
+        return caller_account(configured, regions[0] if regions else configured.home_region())
+    except Exception as error:
+        raise SetupError(
+            f"cannot tell which account is audited, for OCSF findings: "
+            f"{setup_error_message(error, profile=profile)}"
+        ) from None
 
 
 def _image_ids(
@@ -541,7 +597,7 @@ def demo(
                 ),
                 writer,
             )
-        code = execute(run, writer, progress=progress, flags_fail=False)
+        code = execute(run, writer, progress=progress, fail_on="never")
     sys.exit(code)
 
 

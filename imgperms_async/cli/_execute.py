@@ -23,6 +23,7 @@ from imgperms_async.cli._audit import AuditRun
 from imgperms_async.cli._errors import SetupError, SetupFailed, setup_error_message
 from imgperms_async.cli._output import OutputError
 from imgperms_async.cli._progress import ProgressView
+from imgperms_async.cli._records import FailOn
 from imgperms_async.cli._summary import RunFacts, plural, summary_lines
 from imgperms_async.cli._writers import JsonLinesWriter, RecordWriter
 
@@ -99,12 +100,12 @@ def _silence_stdout() -> None:
 
 
 def execute(
-    audit: AuditRun, writer: RecordWriter, *, progress: bool | None, flags_fail: bool = True
+    audit: AuditRun, writer: RecordWriter, *, progress: bool | None, fail_on: FailOn = "any"
 ) -> int:
     """Run the audit to its end, or to an interruption; returns the exit status.
 
-    ``flags_fail`` is whether a flagged share makes the run fail (exit 1): the demo flags on
-    purpose and passes ``False``.
+    ``fail_on`` says which flagged shares make the run fail (exit 1): any, only those new
+    since the baseline, or none (the demo flags on purpose).
     """
     started = time.monotonic()
     interrupted: Interrupted | None = None
@@ -130,9 +131,10 @@ def execute(
             else "nothing was written (only jsonl output is written as images finish)"
         )
         click.echo(
-            f"interrupted: {plural(audit.tally.finished, 'image')} finished; {kept}", err=True
+            f"interrupted: {plural(audit.recorder.tally.finished, 'image')} finished; {kept}",
+            err=True,
         )
-        for line in summary_lines(audit.tally, audit.failed, facts):
+        for line in summary_lines(audit.recorder.tally, audit.recorder.failed, facts):
             click.echo(line, err=True)
         return interrupted.exit_code
     try:
@@ -142,6 +144,6 @@ def execute(
         return EXIT_SIGPIPE
     except OutputError as error:
         raise SetupError(str(error)) from None
-    for line in summary_lines(audit.tally, audit.failed, facts):
+    for line in summary_lines(audit.recorder.tally, audit.recorder.failed, facts):
         click.echo(line, err=True)
-    return audit.tally.exit_code(flags_fail=flags_fail)
+    return audit.recorder.tally.exit_code(fail_on=fail_on)

@@ -14,10 +14,12 @@ from imgperms_async import (
     OrganizationAudit,
     ScopeResult,
 )
+from imgperms_async.cli._baseline import Baseline
 from imgperms_async.cli._errors import SetupFailed
 from imgperms_async.cli._literal import literal
 from imgperms_async.cli._progress import ProgressView
-from imgperms_async.cli._records import AuditRecord, Owner, ScopeRecord, Tally
+from imgperms_async.cli._recording import Recorder
+from imgperms_async.cli._records import AuditRecord, Owner, ScopeRecord
 from imgperms_async.cli._summary import plural
 from imgperms_async.cli._writers import RecordWriter
 
@@ -42,6 +44,7 @@ class OrganizationPlan:
     profile: str | None = None
     access_key: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    baseline: Baseline | None = None
 
     def audit(self) -> OrganizationAudit:
         return OrganizationAudit(
@@ -66,10 +69,9 @@ class OrganizationRun:
 
     def __init__(self, plan: OrganizationPlan, writer: RecordWriter) -> None:
         self._plan = plan
-        self._writer = writer
-        self.tally = Tally()
-        self.failed: list[AuditRecord] = []
+        self.recorder = Recorder(writer, baseline=plan.baseline)
         self.totals = AuditTotals()
+        self._listed: list[tuple[str | None, str]] = []
         self._accounts = 0
         self._regions: set[str] = set()
         self._scopes_done = 0
@@ -107,7 +109,8 @@ class OrganizationRun:
             async with aclosing(audit.results()) as results:
                 async for item in results:
                     self._add(audit, item)
-                    view.advance(finished=self.tally.finished, detail=lambda: self._detail(view))
+                    view.advance(finished=self.recorder.tally.finished, detail=self._detail)
+            self.recorder.finish(self._listed)
         finally:
             await audit.__aexit__(None, None, None)
 
@@ -115,20 +118,16 @@ class OrganizationRun:
         if isinstance(item, ScopeResult):
             self._scopes_done += 1
             if item.status != "audited":
-                record: AuditRecord | ScopeRecord = ScopeRecord.of(item)
-                self._writer.add(record)
-                self.tally.add(record)
+                self.recorder.add(ScopeRecord.of(item))
             elif item.region is not None:
                 self._regions.add(item.region)
+                self._listed.append((item.account_id, item.region))
             return
         account_id = item.account_id or ""
         owner = Owner(account_id, self._names.get(account_id))
         classes = tuple(audit.classify(account) for account in item.shared_account_ids)
-        image = AuditRecord.in_organization(item, owner, classes)
-        self._writer.add(image)
-        self.tally.add(image)
+        self.recorder.add(AuditRecord.in_organization(item, owner, classes))
         if item.error is not None:
-            self.failed.append(image)
             logger.debug(
                 "%s %s %s failed",
                 item.account_id,
@@ -137,8 +136,5 @@ class OrganizationRun:
                 exc_info=item.error,
             )
 
-    def _detail(self, view: ProgressView) -> str:
-        return (
-            f"{view.rate(self.tally.finished):6.1f} img/s  {self._scopes_done} scopes  "
-            f"{self.totals.throttles} throttles"
-        )
+    def _detail(self, rate: float) -> str:
+        return f"{rate:6.1f} img/s  {self._scopes_done} scopes  {self.totals.throttles} throttles"

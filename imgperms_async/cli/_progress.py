@@ -54,15 +54,10 @@ class ProgressView:
         if self._progress is not None:
             self._progress.update(self._task, total=total)
 
-    @property
-    def shown(self) -> bool:
-        return self._progress is not None
-
-    def advance(self, *, finished: int, detail: Callable[[], str]) -> None:
-        """``detail`` is only asked for when a bar is shown: it may snapshot every client's stats."""
+    def advance(self, *, finished: int, detail: Callable[[float], str]) -> None:
+        """``detail`` (given the rate, per second) is only asked for when a bar is shown: it may
+        snapshot every client's stats."""
         if self._progress is None:
             return
-        self._progress.update(self._task, completed=finished, detail=detail())
-
-    def rate(self, done: int) -> float:
-        return done / max(time.monotonic() - self._started, 1e-9)
+        rate = finished / max(time.monotonic() - self._started, 1e-9)
+        self._progress.update(self._task, completed=finished, detail=detail(rate))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -41,6 +42,19 @@ ORGANIZATION_CSV_HEADER: Final = (
 )
 
 ScopeStatus = Literal["failed", "skipped", "not_enabled"]
+ChangeKind = Literal["appeared", "disappeared", "changed", "unchanged"]
+FailOn = Literal["any", "new", "never"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What changed for an image since the baseline report; ``was_flagged`` holds the accounts
+    the baseline flagged on it."""
+
+    kind: ChangeKind
+    new_account_ids: tuple[str, ...]
+    removed_account_ids: tuple[str, ...]
+    was_flagged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,8 @@ class AuditRecord:
     error: ErrorInfo | None
     owner: Owner | None = None
     share_classes: tuple[ShareClass, ...] = ()
+    change: Change | None = None
+    """Against the baseline, when one was given."""
 
     @classmethod
     def of(
@@ -119,6 +135,14 @@ class AuditRecord:
         return bool(self.unexpected_account_ids)
 
     @property
+    def new_unexpected(self) -> tuple[str, ...]:
+        """Flagged accounts the baseline did not have."""
+        if self.change is None:
+            return ()
+        new = set(self.change.new_account_ids)
+        return tuple(a for a in self.unexpected_account_ids if a in new)
+
+    @property
     def account_id(self) -> str | None:
         return None if self.owner is None else self.owner.account_id
 
@@ -141,6 +165,12 @@ class AuditRecord:
             pages=self.pages,
             error=None if self.error is None else self.error.to_json(),
         )
+        if self.change is not None:
+            record.update(
+                change=self.change.kind,
+                new_account_ids=list(self.change.new_account_ids),
+                removed_account_ids=list(self.change.removed_account_ids),
+            )
         return record
 
     def csv_rows(self) -> Iterator[tuple[str, ...]]:
@@ -227,6 +257,10 @@ class Tally:
     errors: int = 0
     private: int = 0
     """Audited and shared with nobody."""
+    newly_flagged: list[AuditRecord] = field(default_factory=list)
+    """Images with a flagged account the baseline did not have."""
+    changes: Counter[ChangeKind] = field(default_factory=Counter)
+    """Images by what changed since the baseline."""
     scopes: list[ScopeRecord] = field(default_factory=list)
     """Scopes not audited: failed ones make the audit incomplete; skipped ones do not."""
     accounts: dict[str, AccountCounts] = field(default_factory=dict)
@@ -251,6 +285,10 @@ class Tally:
         if isinstance(record, ScopeRecord):
             self.scopes.append(record)
             return
+        if record.change is not None:
+            self.changes[record.change.kind] += 1
+            if record.change.kind == "disappeared":
+                return
         if record.error is None:
             self.audited += 1
             self.private += not record.shared_account_ids
@@ -258,6 +296,8 @@ class Tally:
             self.errors += 1
         self.shared += bool(record.shared_account_ids)
         self.flagged += record.flagged
+        if record.new_unexpected:
+            self.newly_flagged.append(record)
         if record.owner is not None:
             counts = self.accounts.setdefault(
                 record.owner.account_id, AccountCounts(record.owner.account_name)
@@ -267,10 +307,12 @@ class Tally:
             counts.flagged += record.flagged
             counts.errors += record.error is not None
 
-    def exit_code(self, *, flags_fail: bool = True) -> int:
-        """1 for a flagged share (unless the run flags by design, as the demo does), else 3 when
-        an image or a scope could not be audited, else 0."""
-        if flags_fail and self.flagged:
+    def exit_code(self, *, fail_on: FailOn = "any") -> int:
+        """1 for a flagged share (``any``), or for one new since the baseline (``new``), unless
+        the run flags by design (``never``, as the demo does); else 3 when an image or a scope
+        could not be audited, else 0."""
+        flagged = {"any": self.flagged, "new": len(self.newly_flagged), "never": 0}[fail_on]
+        if flagged:
             return EXIT_FLAGGED
         if self.errors or self.failed_scopes:
             return EXIT_INCOMPLETE

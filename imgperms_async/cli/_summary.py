@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from imgperms_async import AuditTotals
 from imgperms_async.cli._literal import literal
-from imgperms_async.cli._records import AuditRecord, ErrorInfo, ScopeRecord, Tally
+from imgperms_async.cli._records import AuditRecord, ChangeKind, ErrorInfo, ScopeRecord, Tally
 
 
 def plural(count: int, noun: str) -> str:
@@ -29,16 +29,38 @@ def summary_lines(tally: Tally, failed: Sequence[AuditRecord], facts: RunFacts) 
     totals = facts.totals
     elapsed = facts.elapsed_secs
     rate = totals.requests / elapsed if elapsed > 0 else 0.0
-    lines = [
+    lines = _new_outside_lines(tally)
+    lines += [
         f"audited {plural(tally.audited, 'image')} in {facts.where}: "
         f"{tally.shared} shared, {tally.flagged} flagged, {plural(tally.errors, 'error')}",
         f"{totals.requests} requests, {totals.retries} retries, {totals.throttles} throttles, "
         f"{rate:.1f} req/s, {elapsed:.1f} s",
     ]
+    lines += _change_lines(tally)
     lines += _account_lines(tally)
     lines += _scope_lines(tally.scopes)
     lines += _image_error_lines(failed)
     return lines
+
+
+def _new_outside_lines(tally: Tally) -> list[str]:
+    """First of all: shares outside that the baseline did not have."""
+    lines = []
+    for record in tally.newly_flagged:
+        owner = f"account {record.owner.account_id}, " if record.owner else ""
+        lines.append(
+            f"new since the baseline: {owner}{literal(record.region)}, "
+            f"{literal(record.image_id)} shared with {', '.join(record.new_unexpected)}"
+        )
+    return lines
+
+
+def _change_lines(tally: Tally) -> list[str]:
+    if not tally.changes:
+        return []
+    kinds: tuple[ChangeKind, ...] = ("appeared", "disappeared", "changed", "unchanged")
+    counts = ", ".join(f"{tally.changes[kind]} {kind}" for kind in kinds)
+    return [f"since the baseline: {counts}"]
 
 
 def _account_lines(tally: Tally) -> list[str]:

@@ -12,11 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Final, Literal, Protocol
 
 from rich.console import Console
 
 from imgperms_async.cli._errors import SetupError
+from imgperms_async.cli._junit import render_junit
+from imgperms_async.cli._ocsf import findings
 from imgperms_async.cli._output import (
     OutputError,
     Sink,
@@ -28,7 +30,9 @@ from imgperms_async.cli._output import (
 from imgperms_async.cli._records import Record, render_csv, render_json, render_json_line
 from imgperms_async.cli._table import render_table
 
-Format = Literal["table", "json", "jsonl", "csv"]
+Format = Literal["table", "json", "jsonl", "csv", "ocsf", "junit"]
+STREAMED: Final = frozenset({"jsonl", "ocsf"})
+"""Formats written as each image finishes, and appended to an existing file."""
 
 
 class RecordWriter(Protocol):
@@ -42,18 +46,22 @@ class RecordWriter(Protocol):
 
 
 class JsonLinesWriter:
-    """One complete line per finished image, flushed at once.
+    """Complete lines for each finished image, flushed at once: a record a line (jsonl), or
+    whatever ``render`` makes of it (OCSF findings).
 
     When the destination fails mid-run, the line that failed and every later one go to a
     fallback file instead, and ``finish`` reports where.
     """
 
-    def __init__(self, sink: Sink) -> None:
+    def __init__(self, sink: Sink, *, render: Callable[[Record], str] = render_json_line) -> None:
         self._sink = sink
+        self._render = render
         self._failure: str | None = None
 
     def add(self, record: Record) -> None:
-        line = render_json_line(record)
+        line = self._render(record)
+        if not line:
+            return
         try:
             self._sink.write(line)
         except BrokenPipeError:
@@ -112,11 +120,26 @@ class DocumentWriter:
         self._sink.discard()
 
 
-def writer_for(output_format: Format, output: Path | None, *, organization: bool) -> RecordWriter:
-    """The writer of a format, its output opened (and checked) now, before any request."""
-    sink = _sink(output, append=output_format == "jsonl")
+def writer_for(
+    output_format: Format,
+    output: Path | None,
+    *,
+    organization: bool,
+    account_id: str | None = None,
+) -> RecordWriter:
+    """The writer of a format, its output opened (and checked) now, before any request.
+
+    ``account_id`` is the audited account of a one-account audit, which OCSF findings name.
+    """
+    sink = _sink(output, append=output_format in STREAMED)
     if output_format == "jsonl":
         return JsonLinesWriter(sink)
+    if output_format == "ocsf":
+        return JsonLinesWriter(
+            sink, render=lambda record: "".join(findings(record, account_id=account_id))
+        )
+    if output_format == "junit":
+        return DocumentWriter(render_junit, sink, suffix=".xml")
     if output_format == "json":
         return DocumentWriter(render_json, sink, suffix=".json")
     if output_format == "csv":

@@ -1,0 +1,35 @@
+"""What becomes of each record as an audit makes it: compared with the baseline, written, tallied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from imgperms_async.cli._baseline import Baseline, Scope
+from imgperms_async.cli._records import AuditRecord, Record, Tally
+from imgperms_async.cli._writers import RecordWriter
+
+
+class Recorder:
+    """The one path every record of a run takes, whichever kind of audit made it."""
+
+    def __init__(self, writer: RecordWriter, *, baseline: Baseline | None) -> None:
+        self._writer = writer
+        self._baseline = baseline
+        self.tally = Tally()
+        self.failed: list[AuditRecord] = []
+        """Records with an error, for the summary."""
+
+    def add(self, record: Record) -> None:
+        if isinstance(record, AuditRecord):
+            if self._baseline is not None:
+                record = self._baseline.compare(record)
+            if record.error is not None:
+                self.failed.append(record)
+        self._writer.add(record)
+        self.tally.add(record)
+
+    def finish(self, listed: Iterable[Scope]) -> None:
+        """The run is over: the baseline's images it did not see in ``listed`` scopes are gone."""
+        if self._baseline is not None:
+            for record in self._baseline.disappeared(listed):
+                self.add(record)
