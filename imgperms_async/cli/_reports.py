@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from imgperms_async import ShareClass
+from imgperms_async import InvalidSettingError, ShareClass
+from imgperms_async._accounts import ACCOUNT_ID
+from imgperms_async._botocore_settings import check_region_name
 from imgperms_async.cli._errors import SetupError
 
 _CLASSES = frozenset(get_args(ShareClass))
@@ -32,6 +34,9 @@ class ReportedImage:
     unexpected_account_ids: tuple[str, ...]
     audited: bool
     """Whether the audit got every page: an image that failed is no evidence of anything."""
+    present: bool = True
+    """False for a record of an image that disappeared since that report's own baseline: it
+    records an absence, not an image."""
 
     @property
     def key(self) -> tuple[str | None, str, str]:
@@ -72,16 +77,16 @@ def read_report(text: str, *, source: str) -> Report:
 
 
 def _records(text: str, *, source: str) -> Iterator[tuple[str, Any]]:
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("["):
+    text = text.removeprefix("\ufeff")
+    if text.lstrip().startswith("["):
         try:
-            document = json.loads(stripped)
+            document = json.loads(text)
         except ValueError as error:
             raise SetupError(f"{source} is not a json report: {error}") from None
         for position, record in enumerate(document, start=1):
             yield f"{source}, record {position}", record
         return
-    for number, line in enumerate(stripped.splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -92,9 +97,15 @@ def _records(text: str, *, source: str) -> Iterator[tuple[str, Any]]:
 
 def _image(record: dict[str, Any], where: str) -> ReportedImage:
     region = _text(record, "region", where)
+    try:
+        check_region_name(region, source="region")
+    except InvalidSettingError as error:
+        raise SetupError(f"{where}: {error}") from None
     image_id = _text(record, "image_id", where)
     shared = _accounts(record, "shared_account_ids", where)
     unexpected = _accounts(record, "unexpected_account_ids", where)
+    if not set(unexpected) <= set(shared):
+        raise SetupError(f"{where}: unexpected_account_ids must be among shared_account_ids")
     classes = record.get("share_classes")
     if classes is not None and not (
         isinstance(classes, dict)
@@ -103,8 +114,10 @@ def _image(record: dict[str, Any], where: str) -> ReportedImage:
     ):
         raise SetupError(f"{where}: share_classes must class every shared account")
     account_id = record.get("account_id")
-    if account_id is not None and not isinstance(account_id, str):
-        raise SetupError(f"{where}: account_id must be a string")
+    if account_id is not None and not (
+        isinstance(account_id, str) and ACCOUNT_ID.fullmatch(account_id)
+    ):
+        raise SetupError(f"{where}: account_id must be an account id (12 digits)")
     name = record.get("account_name")
     return ReportedImage(
         account_id,
@@ -115,6 +128,7 @@ def _image(record: dict[str, Any], where: str) -> ReportedImage:
         classes,
         unexpected,
         record.get("error") is None,
+        record.get("change") != "disappeared",
     )
 
 
@@ -140,6 +154,8 @@ def _text(record: dict[str, Any], name: str, where: str) -> str:
 
 def _accounts(record: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
     value = record.get(name)
-    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        raise SetupError(f"{where}: {name} must be a list of account ids")
+    if not isinstance(value, list) or not all(
+        isinstance(a, str) and ACCOUNT_ID.fullmatch(a) for a in value
+    ):
+        raise SetupError(f"{where}: {name} must be a list of account ids (12 digits each)")
     return tuple(value)

@@ -12,6 +12,7 @@ does only what is left.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import time
@@ -26,6 +27,8 @@ from rich.table import Table
 from rich.text import Text
 
 from imgperms_async import Account, ClientError, ImagePermissionsClient, error_code
+from imgperms_async._botocore_settings import BotocoreSession
+from imgperms_async._control_plane import caller_account
 from imgperms_async._scopes import Roles, ScopeReach
 from imgperms_async.cli._errors import SetupError, SetupFailed
 from imgperms_async.cli._execute import run_event_loop
@@ -86,24 +89,37 @@ def plan_from(
     accounts: frozenset[str] | None,
     allowlist: frozenset[str],
 ) -> Plan:
-    """The external shares of the report, narrowed to ``images`` and ``accounts`` when given."""
-    unshares = []
+    """The external shares of the report, narrowed to ``images`` and ``accounts`` when given.
+
+    An image is one unshare however many records the report has of it (a jsonl report that
+    audits appended to holds it once a run), and an account any record protects (the owner, a
+    member, allowlisted) is never planned, whatever another record says of it."""
     protected: dict[str, str] = {}
+    for image in report.images:
+        for account, why in _protected(image, allowlist):
+            protected.setdefault(account, why)
+    targets: dict[tuple[str | None, str, str], dict[str, None]] = {}
+    found: dict[tuple[str | None, str, str], ReportedImage] = {}
     for image in report.images:
         if images is not None and image.image_id not in images:
             continue
-        for account, why in _protected(image, allowlist):
-            protected.setdefault(account, why)
-        targets = tuple(
-            account
-            for account in _external(image)
-            if account not in allowlist
-            and account != image.account_id
-            and (accounts is None or account in accounts)
+        found.setdefault(image.key, image)
+        targets.setdefault(image.key, {}).update(
+            dict.fromkeys(
+                account
+                for account in _external(image)
+                if account not in protected
+                and account not in allowlist
+                and account != image.account_id
+                and (accounts is None or account in accounts)
+            )
         )
-        if targets:
+    unshares = []
+    for key, chosen in targets.items():
+        if chosen:
+            image = found[key]
             unshares.append(
-                Unshare(image.account_id, image.account_name, image.region, image.image_id, targets)
+                Unshare(image.account_id, image.account_name, image.region, key[2], tuple(chosen))
             )
     planned = {account for unshare in unshares for account in unshare.accounts}
     left_alone = tuple(
@@ -331,15 +347,34 @@ def run_unshare(
     endpoint_url: str | None,
 ) -> Applied:
     """Apply the plan in an event loop: as the caller for a one-account report, else through
-    the same roles the organization audit assumed."""
+    the same roles the organization audit assumed.
+
+    A one-account report does not say whose images it holds: the caller's account is asked
+    first (STS), so the action log and the failures name it, and credentials that do not work
+    stop the run before any change."""
 
     async def one_account() -> Applied:
+        if not plan.unshares:
+            return Applied()
+        try:
+            account_id = await asyncio.to_thread(
+                _caller, profile, endpoint_url, home_region or plan.unshares[0].region
+            )
+        except Exception as error:
+            raise SetupFailed(error, profile=profile) from error
+        owned = dataclasses.replace(
+            plan,
+            unshares=tuple(
+                dataclasses.replace(unshare, account_id=account_id) for unshare in plan.unshares
+            ),
+        )
+
         async def client_for(account_id: str | None, region: str) -> ImagePermissionsClient:
             return ImagePermissionsClient(
                 region_name=region, endpoint_url=endpoint_url, profile_name=profile
             )
 
-        return await apply(plan, client_for, log)
+        return await apply(owned, client_for, log)
 
     async def across_accounts() -> Applied:
         reach = ScopeReach(
@@ -376,3 +411,7 @@ def run_unshare(
 
     run_event_loop(main())
     return applied[0]
+
+
+def _caller(profile: str | None, endpoint_url: str | None, region: str) -> str:
+    return caller_account(BotocoreSession(profile_name=profile, endpoint_url=endpoint_url), region)

@@ -1,0 +1,645 @@
+"""`imgperms unshare` against the emulator: from an audit report to a plan, and applied safely."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from report_support import (
+    Audited,
+    Served,
+    account_emulator,
+    allowlist_file,
+    audited_once,
+    images_of,
+    invoke,
+    organization_emulator,
+    point_at,
+    serving,
+    write_jsonl,
+)
+
+
+@pytest.fixture
+def org(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
+    """An organization of its own, for a test that changes it."""
+    with serving(monkeypatch, tmp_path, organization_emulator(), organization=True) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def org_audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
+    with audited_once(
+        tmp_path_factory.mktemp("org"), organization_emulator(), organization=True
+    ) as audited:
+        yield audited
+
+
+@pytest.fixture
+def seen(org_audit: Audited, monkeypatch: pytest.MonkeyPatch) -> Audited:
+    """An organization audited once, for the tests that change nothing."""
+    point_at(monkeypatch, org_audit.served.emu)
+    return org_audit
+
+
+@pytest.fixture
+def one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
+    with serving(monkeypatch, tmp_path, account_emulator(), organization=False) as served:
+        yield served
+
+
+def planned(result_stdout: str) -> dict[str, list[str]]:
+    return {u["image_id"]: u["unshare_account_ids"] for u in json.loads(result_stdout)}
+
+
+def flagged_in(report: Path) -> dict[str, list[str]]:
+    return {
+        r["image_id"]: r["unexpected_account_ids"]
+        for r in images_of(report.read_text())
+        if r["unexpected_account_ids"]
+    }
+
+
+class TerminalInput(io.BytesIO):
+    """What the user types, on a stdin that is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+# --- from the audit to no share outside --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unshared:
+    """An organization audited, unshared from its report, and audited again."""
+
+    served: Served
+    before: dict[tuple[str, str, str], tuple[str, ...]]
+    outside: dict[tuple[str, str, str], tuple[str, ...]]
+    sent: int
+    applied: Result
+    again: Result
+
+
+@pytest.fixture(scope="module")
+def unshared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Unshared]:
+    with audited_once(
+        tmp_path_factory.mktemp("unshared"), organization_emulator(), organization=True
+    ) as audited:
+        served = audited.served
+        before, outside, sent = shares_of(served), served.outside_shares(), len(served.emu.requests)
+        applied = served.apply(audited.report)
+        yield Unshared(served, before, outside, sent, applied, served.audit("--format", "jsonl"))
+
+
+def shares_of(served: Served) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    return {
+        (owner, region, image): shares
+        for owner, regions in served.emu.scoped_truth.images.items()
+        for region, images in regions.items()
+        for image, shares in images.items()
+    }
+
+
+def test_an_organization_unshared_from_its_audit_exits_0_every_unshare_verified(
+    unshared: Unshared,
+) -> None:
+    planned_count = sum(len(outside) for outside in unshared.outside.values())
+
+    assert unshared.applied.exit_code == 0, unshared.applied.stderr
+    assert f"unshared {planned_count}, already done 0, failed 0" in unshared.applied.stderr
+
+
+def test_an_organization_unshared_from_its_audit_has_nothing_outside_at_the_next(
+    unshared: Unshared,
+) -> None:
+    assert unshared.outside
+    assert unshared.again.exit_code == 0
+    assert all(r["unexpected_account_ids"] == [] for r in images_of(unshared.again.stdout))
+    assert unshared.served.outside_shares() == {}
+
+
+def test_an_organization_unshare_leaves_every_member_share_in_place(unshared: Unshared) -> None:
+    members = unshared.served.members
+
+    assert shares_of(unshared.served) == {
+        key: tuple(a for a in shares if a in members) for key, shares in unshared.before.items()
+    }
+
+
+def test_an_organization_unshare_writes_in_each_owner_account_and_region(
+    unshared: Unshared,
+) -> None:
+    writes = unshared.served.writes(since=unshared.sent)
+
+    assert sorted((w.account_id, w.region, w.image_id, w.shared_account_id) for w in writes) == (
+        sorted(
+            (owner, region, image, account)
+            for (owner, region, image), outside in unshared.outside.items()
+            for account in outside
+        )
+    )
+    assert all(w.status == 200 and w.changed and w.allow_copy_image is False for w in writes)
+
+
+def test_one_account_unshared_from_an_audit_with_an_allowlist_is_clean_at_the_next(
+    one: Served,
+) -> None:
+    allowed = allowlist_file(one)
+    report = one.report("--allowlist", str(allowed))
+    assert flagged_in(report)
+
+    applied = one.apply(report)
+    again = one.audit("--allowlist", str(allowed), "--format", "jsonl")
+
+    assert applied.exit_code == 0, applied.stderr
+    assert again.exit_code == 0
+    assert all(r["unexpected_account_ids"] == [] for r in images_of(again.stdout))
+    allowed_ids = set(allowed.read_text().split())
+    assert {a for shares in one.emu.truth.values() for a in shares} == allowed_ids
+
+
+# --- a dry run ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "jsonl"])
+def test_a_dry_run_sends_no_write_and_exits_0(seen: Audited, output_format: str) -> None:
+    sent = len(seen.served.emu.requests)
+
+    result = seen.served.unshare(seen.report, "--format", output_format)
+
+    assert result.exit_code == 0
+    assert seen.served.writes(since=sent) == []
+    assert "nothing was changed" in result.stderr
+
+
+def test_a_dry_run_plans_every_share_outside_the_organization_as_json(seen: Audited) -> None:
+    result = seen.served.unshare(seen.report, "--format", "json")
+
+    expected = {
+        image: list(outside) for (_, _, image), outside in seen.served.outside_shares().items()
+    }
+    assert planned(result.stdout) == expected
+
+
+def test_a_dry_run_as_jsonl_is_one_image_a_line_with_its_owner_and_region(seen: Audited) -> None:
+    lines = seen.served.unshare(seen.report, "--format", "jsonl").stdout.splitlines()
+
+    records = [json.loads(line) for line in lines]
+    expected = seen.served.outside_shares()
+    assert len(records) == len(expected)
+    assert {
+        (r["account_id"], r["region"], r["image_id"]): tuple(r["unshare_account_ids"])
+        for r in records
+    } == expected
+
+
+def test_a_dry_run_as_a_table_shows_each_image_and_the_count(seen: Audited) -> None:
+    outside = seen.served.outside_shares()
+
+    result = seen.served.unshare(seen.report)
+
+    count = sum(len(accounts) for accounts in outside.values())
+    owners = len({owner for owner, _, _ in outside})
+    assert all(image in result.stdout for _, _, image in outside)
+    assert f"plan: {count} unshares on {len(outside)} images in {owners} accounts" in (
+        " ".join(result.stdout.split())
+    )
+
+
+# --- acting on the present ---------------------------------------------------------------------
+
+
+def test_an_account_unshared_since_the_audit_is_already_done_not_an_error(one: Served) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    image, outside = next(iter(flagged_in(report).items()))
+    one.share(image, outside[0], shared=False)
+    sent = len(one.emu.requests)
+
+    result = one.apply(report)
+
+    assert result.exit_code == 0, result.stderr
+    [entry] = [a for a in one.actions() if a["shared_account_id"] == outside[0]]
+    assert (entry["image_id"], entry["outcome"], entry["error"]) == (image, "already_done", None)
+    assert outside[0] not in {w.shared_account_id for w in one.writes(since=sent)}
+    assert "already done 1" in result.stderr
+
+
+@dataclass(frozen=True)
+class Denied:
+    """An organization one member of which may not write: applied, then applied again."""
+
+    served: Served
+    member: str
+    left: set[tuple[str, str]]
+    """(image, account) of that member's images shared outside."""
+    first: Result
+    rerun: Result
+    rerun_writes: list[tuple[str | None, str | None]]
+
+
+@pytest.fixture(scope="module")
+def denied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Denied]:
+    organization = organization_emulator().scoped_truth.organization
+    assert organization is not None
+    member = organization.accounts[1].account_id
+    with audited_once(
+        tmp_path_factory.mktemp("denied"),
+        organization_emulator(deny_writes=[member]),
+        organization=True,
+    ) as audited:
+        served = audited.served
+        left = {
+            (image, account)
+            for (owner, _, image), outside in served.outside_shares().items()
+            if owner == member
+            for account in outside
+        }
+        first = served.apply(audited.report)
+        sent = len(served.emu.requests)
+        rerun = served.apply(audited.report)
+        writes = [(w.image_id, w.shared_account_id) for w in served.writes(since=sent)]
+        yield Denied(served, member, left, first, rerun, writes)
+
+
+def test_a_denied_write_exits_3_naming_each_failure(denied: Denied) -> None:
+    failures = [line for line in denied.first.stderr.splitlines() if line.startswith("error: ")]
+
+    assert denied.left
+    assert denied.first.exit_code == 3
+    assert len(failures) == len(denied.left)
+    for image, account in denied.left:
+        [line] = [f for f in failures if image in f and f"{account}:" in f]
+        assert line.startswith(f"error: account {denied.member}, ")
+        assert "AccessDeniedException" in line
+
+
+def test_a_denied_write_does_not_stop_the_other_accounts(denied: Denied) -> None:
+    still_outside = denied.served.outside_shares()
+
+    assert {owner for owner, _, _ in still_outside} == {denied.member}
+
+
+def test_a_rerun_after_denied_writes_writes_only_what_is_left(denied: Denied) -> None:
+    assert denied.rerun.exit_code == 3
+    assert sorted(denied.rerun_writes) == sorted(denied.left)
+
+
+def test_a_rerun_reports_what_the_first_run_did_as_already_done(denied: Denied) -> None:
+    done = sum(1 for a in denied.served.actions() if a["outcome"] == "verified")
+
+    assert done
+    assert f"unshared 0, already done {done}, failed {len(denied.left)}" in denied.rerun.stderr
+
+
+def test_reruns_after_failures_do_only_what_is_left_and_end_at_0(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Half the requests fail once sent, none is retried: a run that fails part of the plan
+    exits 3, each rerun writes only what is still shared, and the last ends at 0."""
+    with serving(monkeypatch, tmp_path, account_emulator(), organization=False) as clean:
+        report = clean.report("--allowlist", str(allowlist_file(clean)))
+        expected = {
+            image: tuple(a for a in shares if a not in flagged_in(report).get(image, ()))
+            for image, shares in clean.emu.truth.items()
+        }
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with serving(
+        monkeypatch, tmp_path, account_emulator(fault_rate=0.5), organization=False
+    ) as faulty:
+        runs = []
+        for _ in range(20):
+            left = {(i, a) for i, shares in faulty.emu.truth.items() for a in shares}
+            sent = len(faulty.emu.requests)
+            code = faulty.apply(report).exit_code
+            read = [
+                w for w in faulty.writes(sent) if w.image_id is not None
+            ]  # a write failed unread names nothing
+            runs.append((code, {(w.image_id, w.shared_account_id) for w in read}))
+            assert runs[-1][1] <= left
+            if code == 0:
+                break
+
+        codes = [code for code, _ in runs]
+        assert 3 in codes
+        assert codes[-1] == 0
+        assert all(written == set() for code, written in runs if code == 2)
+        assert all(w.changed for w in faulty.writes() if w.status == 200)
+        assert dict(faulty.emu.truth) == expected
+
+
+# --- never a member, the owner, or an allowlisted account --------------------------------------
+
+
+def test_members_are_never_planned(seen: Audited) -> None:
+    plan = planned(seen.served.unshare(seen.report, "--format", "json").stdout)
+
+    assert {a for accounts in plan.values() for a in accounts} & seen.served.members == set()
+
+
+def test_a_member_asked_for_is_left_alone_and_why(seen: Audited) -> None:
+    member = next(
+        a
+        for r in images_of(seen.report.read_text())
+        for a, share_class in r["share_classes"].items()
+        if share_class == "organization"
+    )
+    sent = len(seen.served.emu.requests)
+
+    result = seen.served.apply(seen.report, "--account", member)
+
+    assert f"left alone: {member}: a member of the organization" in result.stderr
+    assert seen.served.writes(since=sent) == []
+
+
+def test_the_owner_is_never_planned_even_if_the_report_calls_it_external(seen: Audited) -> None:
+    record = next(r for r in images_of(seen.report.read_text()) if r["unexpected_account_ids"])
+    owner = record["account_id"]
+    record["shared_account_ids"].append(owner)
+    record["share_classes"][owner] = "external"
+    record["unexpected_account_ids"].append(owner)
+    report = write_jsonl(seen.served.tmp_path / "edited.jsonl", [record])
+
+    result = seen.served.unshare(report, "--format", "json", "--account", owner)
+
+    assert planned(result.stdout) == {}
+    assert f"left alone: {owner}: the image owner's own account" in result.stderr
+
+
+def test_an_account_allowlisted_in_the_audit_is_never_planned(seen: Audited) -> None:
+    outside = next(iter(seen.served.outside_shares().values()))
+    report = seen.served.report("--allow-account", outside[0], name="allowlisted.jsonl")
+
+    result = seen.served.unshare(report, "--format", "json", "--account", outside[0])
+
+    assert planned(result.stdout) == {}
+    assert f"left alone: {outside[0]}: allowlisted" in result.stderr
+
+
+def test_an_account_allowlisted_at_unshare_is_never_unshared(org: Served) -> None:
+    key, outside = next(iter(org.outside_shares().items()))
+    report = org.report()
+    sent = len(org.emu.requests)
+
+    result = org.apply(report, "--allow-account", outside[0])
+
+    assert result.exit_code == 0, result.stderr
+    assert outside[0] not in {w.shared_account_id for w in org.writes(since=sent)}
+    assert org.outside_shares()[key] == (outside[0],)
+
+
+# --- narrowing ---------------------------------------------------------------------------------
+
+
+def test_image_narrows_the_plan_to_that_image(seen: Audited) -> None:
+    (_, _, image), outside = next(iter(seen.served.outside_shares().items()))
+
+    result = seen.served.unshare(seen.report, "--format", "json", "--image", image)
+
+    assert planned(result.stdout) == {image: list(outside)}
+
+
+def test_account_narrows_the_plan_to_that_account_on_every_image(seen: Audited) -> None:
+    shared_twice = next(
+        a
+        for a in {a for outside in seen.served.outside_shares().values() for a in outside}
+        if sum(a in outside for outside in seen.served.outside_shares().values()) > 1
+    )
+
+    result = seen.served.unshare(seen.report, "--format", "json", "--account", shared_twice)
+
+    expected = {
+        image: [shared_twice]
+        for (_, _, image), outside in seen.served.outside_shares().items()
+        if shared_twice in outside
+    }
+    assert len(expected) > 1
+    assert planned(result.stdout) == expected
+
+
+def test_image_and_account_together_plan_only_that_share(org: Served) -> None:
+    report = org.report()
+    (_, _, image), outside = next(
+        (key, outside) for key, outside in org.outside_shares().items() if len(outside) > 1
+    )
+    sent = len(org.emu.requests)
+
+    result = org.apply(report, "--image", image, "--account", outside[1])
+
+    assert result.exit_code == 0, result.stderr
+    assert [(w.image_id, w.shared_account_id) for w in org.writes(since=sent)] == [
+        (image, outside[1])
+    ]
+
+
+# --- the action log ----------------------------------------------------------------------------
+
+
+def test_the_action_log_has_a_line_per_action_with_what_when_and_where(one: Served) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    plan = {(image, a) for image, outside in flagged_in(report).items() for a in outside}
+
+    one.apply(report)
+
+    actions = one.actions()
+    assert {a["outcome"] for a in actions} == {"unshared", "verified"}
+    assert {(a["image_id"], a["shared_account_id"]) for a in actions} == plan
+    for action in actions:
+        assert set(action) == {
+            "time",
+            "account_id",
+            "region",
+            "image_id",
+            "shared_account_id",
+            "outcome",
+            "request_id",
+            "error",
+        }
+        assert action["account_id"] == one.emu.account_id
+        assert action["region"] == "us-east-1"
+        assert datetime.strptime(action["time"], "%Y-%m-%dT%H:%M:%SZ")
+    ids = [a["request_id"] for a in actions if a["outcome"] == "unshared"]
+    assert len(ids) == len(plan) == len(set(ids))
+    assert all(re.fullmatch(r"[0-9a-f-]{36}", request_id) for request_id in ids)
+
+
+def test_a_rerun_appends_to_the_action_log(one: Served) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    one.apply(report)
+    first = one.actions()
+
+    one.apply(report)
+
+    actions = one.actions()
+    assert actions[: len(first)] == first
+    assert {a["outcome"] for a in actions[len(first) :]} == {"already_done"}
+    assert len(actions[len(first) :]) == sum(a["outcome"] == "verified" for a in first)
+
+
+def test_a_failed_unshare_is_logged_with_its_error_and_request_id(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    owner = account_emulator().account_id
+    with serving(
+        monkeypatch, tmp_path, account_emulator(deny_writes=[owner]), organization=False
+    ) as one:
+        report = one.report("--allowlist", str(allowlist_file(one)))
+
+        one.apply(report)
+
+        failed = [a for a in one.actions() if a["outcome"] == "failed"]
+        assert failed
+        assert all(a["error"]["code"] == "AccessDeniedException" for a in failed)
+        assert all(a["request_id"] for a in failed)
+
+
+# --- confirmation ------------------------------------------------------------------------------
+
+
+def test_on_a_terminal_answering_no_aborts_without_a_write(one: Served) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    sent = len(one.emu.requests)
+
+    result = one.unshare(
+        report,
+        "--apply",
+        "--action-log",
+        str(one.tmp_path / "a.jsonl"),
+        stdin=TerminalInput(b"n\n"),
+    )
+
+    assert result.exit_code != 0
+    assert "Aborted" in result.stderr
+    assert one.writes(since=sent) == []
+
+
+def test_on_a_terminal_the_question_shows_the_count(one: Served) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    count = sum(len(outside) for outside in flagged_in(report).values())
+
+    result = one.unshare(
+        report,
+        "--apply",
+        "--action-log",
+        str(one.tmp_path / "a.jsonl"),
+        stdin=TerminalInput(b"n\n"),
+    )
+
+    assert f"Make {count} unshares on " in result.stderr
+
+
+def test_on_a_terminal_answering_yes_applies(one: Served) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+
+    result = one.unshare(
+        report,
+        "--apply",
+        "--action-log",
+        str(one.tmp_path / "a.jsonl"),
+        stdin=TerminalInput(b"y\n"),
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert flagged_in(one.report("--allowlist", str(allowlist_file(one)), name="after")) == {}
+
+
+def test_yes_applies_on_a_terminal_without_asking(one: Served) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+
+    result = one.unshare(
+        report, "--apply", "--yes", "--action-log", str(one.tmp_path / "a.jsonl"),
+        stdin=TerminalInput(b""),
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    assert "Make " not in result.stderr
+
+
+# --- a malformed report ------------------------------------------------------------------------
+
+GOOD = {
+    "region": "us-east-1",
+    "image_id": "wsi-abcdefghi",
+    "shared_account_ids": ["111122223333"],
+    "unexpected_account_ids": ["111122223333"],
+    "pages": 1,
+    "error": None,
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("{not json\n", "line 1"),
+        (json.dumps(GOOD) + "\n[1, 2\n", "line 2"),
+        ("\n\n" + json.dumps(GOOD) + "\n{not json\n", "line 4"),
+        ("[" + json.dumps(GOOD) + ", 7]", "record 2"),
+        (json.dumps({**GOOD, "region": None}) + "\n", "line 1"),
+        (json.dumps({**GOOD, "region": "not a region"}) + "\n", "line 1"),
+        (json.dumps({**GOOD, "image_id": ""}) + "\n", "line 1"),
+        (json.dumps({**GOOD, "shared_account_ids": "111122223333"}) + "\n", "line 1"),
+        (json.dumps({**GOOD, "shared_account_ids": ["1111"], "unexpected_account_ids": ["1111"]})
+         + "\n", "line 1"),
+        (json.dumps({**GOOD, "unexpected_account_ids": ["444455556666"]}) + "\n", "line 1"),
+        (json.dumps({**GOOD, "account_id": "4444"}) + "\n", "line 1"),
+        (json.dumps({**GOOD, "account_id": "444455556666", "share_classes": {}}) + "\n", "line 1"),
+        (json.dumps({"kind": "scope", "account_id": "444455556666"}) + "\n", "line 1"),
+    ],
+    ids=[
+        "not-json",
+        "second-line-not-json",
+        "after-blank-lines",
+        "array-with-a-number",
+        "no-region",
+        "not-a-region",
+        "empty-image-id",
+        "accounts-not-a-list",
+        "account-id-too-short",
+        "unexpected-not-shared",
+        "owner-not-an-account-id",
+        "classes-missing",
+        "scope-without-status",
+    ],
+)  # fmt: skip
+def test_a_malformed_report_is_one_usage_line_naming_file_and_record_before_any_request(
+    one: Served, text: str, where: str
+) -> None:
+    report = one.tmp_path / "report.jsonl"
+    report.write_text(text)
+
+    result = one.apply(report)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: {report}, {where}")
+    assert one.emu.requests == []
+
+
+def test_a_report_that_is_no_file_is_a_usage_error(one: Served) -> None:
+    result = invoke("unshare", str(one.tmp_path / "missing.jsonl"))
+
+    assert result.exit_code == 2
+    assert "missing.jsonl" in result.stderr
+
+
+def test_credentials_that_do_not_work_are_one_usage_error_before_any_write(
+    one: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    sent = len(one.emu.requests)
+
+    result = one.apply(report)
+
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert one.writes(since=sent) == []
