@@ -4,7 +4,7 @@ Audits run every day; what people act on is the difference. Each record of this 
 accounts new since the baseline and those gone from it; an image the baseline did not have
 "appeared", and one the baseline had that this run did not find, in a scope this run listed
 completely, "disappeared" (an image of a scope that could not be listed is no evidence of
-anything).
+anything, nor are the accounts missing from an image this run could not read in full).
 """
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ class Baseline:
     """The images of a previous report, matched to this run's records as they come."""
 
     def __init__(self, report: Report) -> None:
-        self._previous: dict[Key, ReportedImage] = {image.key: image for image in report.images}
+        latest = {image.key: image for image in report.images}
+        self._previous: dict[Key, ReportedImage] = {
+            key: image for key, image in latest.items() if image.present
+        }
+        """The last record of each image (a jsonl report may hold several runs), unless that
+        record says the image was already gone."""
         self._seen: set[Key] = set()
 
     def compare(self, record: AuditRecord) -> AuditRecord:
@@ -36,7 +41,12 @@ class Baseline:
             before = set(previous.shared_account_ids)
             now = set(record.shared_account_ids)
             new = tuple(a for a in record.shared_account_ids if a not in before)
-            removed = tuple(a for a in previous.shared_account_ids if a not in now)
+            # An image this run could not read in full lost nothing anyone can tell of.
+            removed = (
+                tuple(a for a in previous.shared_account_ids if a not in now)
+                if record.error is None
+                else ()
+            )
             change = Change(
                 "changed" if new or removed else "unchanged",
                 new,

@@ -20,16 +20,21 @@ class Recorder:
         """Records with an error, for the summary."""
 
     def add(self, record: Record) -> None:
-        if isinstance(record, AuditRecord):
-            if self._baseline is not None:
-                record = self._baseline.compare(record)
-            if record.error is not None:
-                self.failed.append(record)
-        self._writer.add(record)
-        self.tally.add(record)
+        """A record this run made: compared with the baseline, then kept."""
+        if isinstance(record, AuditRecord) and self._baseline is not None:
+            record = self._baseline.compare(record)
+        self._keep(record)
 
     def finish(self, listed: Iterable[Scope]) -> None:
-        """The run is over: the baseline's images it did not see in ``listed`` scopes are gone."""
+        """The run is over: the baseline's images it did not see in ``listed`` scopes are gone
+        (records the baseline made, already compared: comparing them again would make them
+        images of this run that lost every share)."""
         if self._baseline is not None:
             for record in self._baseline.disappeared(listed):
-                self.add(record)
+                self._keep(record)
+
+    def _keep(self, record: Record) -> None:
+        if isinstance(record, AuditRecord) and record.error is not None:
+            self.failed.append(record)
+        self._writer.add(record)
+        self.tally.add(record)
