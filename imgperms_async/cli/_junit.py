@@ -3,52 +3,60 @@ reporters) show it as tests: one test suite per account and region, one test cas
 failure for each account outside it is shared with, an error for an image or a scope that could
 not be audited.
 
-Written with the standard library's ElementTree, which escapes what it writes: the format is a
-few elements, and needs no dependency of its own. Text from input or the service goes in with its
-control characters shown as escapes, which XML could not hold at all.
+Written with the standard library's ElementTree, which escapes markup: the format is a few
+elements, and needs no dependency of its own. Every attribute goes in through ``_element``, with
+the characters XML cannot hold at all (control characters, surrogates, U+FFFE and U+FFFF) shown
+as escapes, as ``literal`` shows control characters.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from itertools import groupby
+from typing import Final
 from xml.etree import ElementTree
 
 from imgperms_async.cli._literal import literal
 from imgperms_async.cli._records import AuditRecord, Record, ScopeRecord, sorted_records
 
+_NOT_XML: Final = re.compile("[\ud800-\udfff\ufffe\uffff]")
+"""What XML 1.0 cannot hold, besides the control characters ``literal`` already escapes."""
+
 
 def render_junit(records: Sequence[Record]) -> str:
     root = ElementTree.Element("testsuites", name="imgperms audit")
-    shown = [r for r in sorted_records(records) if _case_of(r)]
+    suites: dict[tuple[str | None, str], list[Record]] = {}
+    for record in sorted_records(records):
+        if _case_of(record):
+            suites.setdefault(_suite_of(record), []).append(record)
     totals = {"tests": 0, "failures": 0, "errors": 0}
-    for (account, region), group in groupby(shown, key=_suite_of):
-        suite = ElementTree.SubElement(root, "testsuite", name=_suite_name(account, region))
+    for (account, region), group in suites.items():
+        suite = _element(root, "testsuite", name=_suite_name(account, region))
         counts = {"tests": 0, "failures": 0, "errors": 0}
         for record in group:
-            case = ElementTree.SubElement(
+            case = _element(
                 suite,
                 "testcase",
-                name=literal(record.image_id) if isinstance(record, AuditRecord) else "listing",
+                name=record.image_id if isinstance(record, AuditRecord) else "listing",
                 classname=_suite_name(account, region),
             )
             counts["tests"] += 1
             if isinstance(record, ScopeRecord) or record.error is not None:
                 error = record.error
-                ElementTree.SubElement(
+                _element(
                     case,
                     "error",
-                    type=literal(error.code) if error else "NotAudited",
-                    message=literal(error.message) if error else "could not be audited",
+                    type=error.code if error else "NotAudited",
+                    message=error.message if error else "could not be audited",
                 )
                 counts["errors"] += 1
                 continue
             for outside in record.unexpected_account_ids:
-                ElementTree.SubElement(
+                _element(
                     case,
                     "failure",
                     type="SharedOutside",
-                    message=f"{literal(record.image_id)} is shared with {literal(outside)}, "
+                    message=f"{record.image_id} is shared with {outside}, "
                     "outside the organization and the allowlist",
                 )
             counts["failures"] += bool(record.unexpected_account_ids)
@@ -59,6 +67,17 @@ def render_junit(records: Sequence[Record]) -> str:
         root.set(name, str(value))
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"
+
+
+def _element(parent: ElementTree.Element, tag: str, **attributes: str) -> ElementTree.Element:
+    """A child element whose every attribute XML can hold, whatever the input or service said."""
+    return ElementTree.SubElement(
+        parent, tag, {name: _xml_text(value) for name, value in attributes.items()}
+    )
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", literal(text))
 
 
 def _case_of(record: Record) -> bool:
@@ -74,4 +93,4 @@ def _suite_of(record: Record) -> tuple[str | None, str]:
 
 
 def _suite_name(account: str | None, region: str) -> str:
-    return literal(region if account is None else f"{account}.{region}")
+    return region if account is None else f"{account}.{region}"

@@ -127,6 +127,13 @@ def _event(record: AuditRecord, status: str, account_id: str | None, at: float) 
         },
     }
     if account_id:
-        event["cloud"]["account"] = {"uid": account_id, "type": "AWS Account", "type_id": 10}
-        event["resources"][0]["owner"] = {"account": {"uid": account_id}}
+        # OCSF requires none of the account's attributes, but py-ocsf-models, which consumers
+        # validate with, requires name, type_id and uid: the id stands in for an unknown name.
+        name = record.owner.account_name if record.owner is not None else None
+        event["cloud"]["account"] = {
+            "uid": account_id,
+            "name": name or account_id,
+            "type": "AWS Account",
+            "type_id": 10,
+        }
     return event
