@@ -101,7 +101,10 @@ def _image(record: dict[str, Any], where: str) -> ReportedImage:
         check_region_name(region, source="region")
     except InvalidSettingError as error:
         raise SetupError(f"{where}: {error}") from None
-    image_id = _text(record, "image_id", where)
+    # An id given to the audit that it refused (an error record) is written as given, even empty.
+    image_id = record.get("image_id") if record.get("error") is not None else None
+    if not isinstance(image_id, str):
+        image_id = _text(record, "image_id", where)
     shared = _accounts(record, "shared_account_ids", where)
     unexpected = _accounts(record, "unexpected_account_ids", where)
     if not set(unexpected) <= set(shared):

@@ -151,3 +151,11 @@ def test_junit_escapes_what_xml_cannot_hold_in_every_attribute() -> None:
     ElementTree.fromstring(xml.encode())
     errors = [r for suite in JUnitXml.fromstring(xml) for case in suite for r in case.result]
     assert all(isinstance(e, Error) and "\\udcff\\uffff\\x1b<&>" in e.message for e in errors)
+
+
+def test_a_record_of_an_id_the_audit_refused_reads_back_even_when_empty() -> None:
+    refused = AuditRecord("us-east-1", "", (), (), 0, ErrorInfo("ParamValidationError", "''"))
+
+    [image] = read_report(json.dumps(refused.to_json()) + "\n", source="r").images
+
+    assert (image.image_id, image.audited) == ("", False)
