@@ -139,8 +139,12 @@ def _botocore_error(error: Exception, url: str) -> Exception:
 
 def _lower_case_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Repeated headers joined with ", ", as urllib3 (and so boto3) reports them."""
-    headers: dict[str, str] = {}
-    for name, value in items:
+    pairs = list(items)
+    headers = {name.lower(): value for name, value in pairs}
+    if len(headers) == len(pairs):
+        return headers
+    headers = {}
+    for name, value in pairs:
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return headers

@@ -79,7 +79,7 @@ class _Open:
         )
         self.protocol = JsonProtocol(
             endpoint_url=settings.endpoint_url,
-            send=SigningSender(transport, signer).send,
+            send=SigningSender(transport, signer, self.credentials).send,
             observe_date=self.clock.observe,
         )
         self.retrier = Retrier(
@@ -307,7 +307,7 @@ class ImagePermissionsClient:
 
     async def _call(self, operation: Operation, params: dict[str, Any]) -> dict[str, Any]:
         opened = self._opened(in_loop=True)
-        return await opened.retrier.call(partial(opened.protocol.call, operation, params))
+        return await opened.retrier.call(opened.protocol.call, operation, params)
 
     def _opened(self, *, in_loop: bool = False) -> _Open:
         """The open state; ``in_loop`` also checks that the caller runs on the client's loop, whose

@@ -73,16 +73,21 @@ class CredentialSource:
         """The credentials last handed out; a new object whenever they change."""
         return self._current
 
-    async def get(self) -> Credentials:
+    def usable(self) -> Credentials | None:
+        """The current credentials when they can sign now (a refresh ahead of expiry starts in
+        the background), or ``None`` when a caller must wait for new ones (``get``)."""
         current = self._current
         refreshable = self._refreshable
-        if current is None or (
-            refreshable is not None and refreshable.refresh_needed(MANDATORY_REFRESH_SECS)
-        ):
-            return await self._refresh()
-        if refreshable is not None and refreshable.refresh_needed():
+        if refreshable is None or current is None:
+            return current
+        if refreshable.refresh_needed(MANDATORY_REFRESH_SECS):
+            return None
+        if refreshable.refresh_needed():
             self._refresh_ahead()
         return current
+
+    async def get(self) -> Credentials:
+        return self.usable() or await self._refresh()
 
     async def aclose(self) -> None:
         """Stop a background refresh so closing the client leaves no task behind."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from imgperms_async._exceptions import ParamValidationError
-from imgperms_async._paginate import Call, paginate
+from imgperms_async._paginate import Call, PageTokens
 from imgperms_async._validation import image_id_problems
 
 ORDERED_WINDOW_PER_WORKER: Final = 4
@@ -42,23 +42,33 @@ FetchImage = Callable[[str], Awaitable[ImagePermissionsResult]]
 async def fetch_image(
     call: Call, image_id: str, *, page_size: int | None
 ) -> ImagePermissionsResult:
-    """Every page of one image joined in server order; an error ends this image, never raises."""
-    params: dict[str, object] = {"ImageId": image_id}
+    """Every page of one image joined in server order; an error ends this image, never raises.
+
+    A plain loop rather than ``paginate``'s async generator: this runs once per image of a bulk
+    audit, and the generator's machinery costs more than the loop it saves writing.
+    """
+    params: dict[str, Any] = {"ImageId": image_id}
     if page_size is not None:
         params["MaxResults"] = page_size
     accounts: list[str] = []
     pages = 0
+    tokens = PageTokens()
+    request = params
     try:
-        async for page in paginate(call, params):
+        while True:
+            page = await call(request)
             pages += 1
-            accounts.extend(
+            accounts += [
                 entry["SharedAccountId"]
-                for entry in page.get("ImagePermissions", ())
+                for entry in page["ImagePermissions"]
                 if "SharedAccountId" in entry
-            )
+            ]
+            token = tokens.after(page)
+            if token is None:
+                return ImagePermissionsResult(image_id, tuple(accounts), None, pages)
+            request = {**params, "NextToken": token}
     except Exception as exc:
         return ImagePermissionsResult(image_id, tuple(accounts), exc, pages)
-    return ImagePermissionsResult(image_id, tuple(accounts), None, pages)
 
 
 class _WorkerDone:

@@ -17,6 +17,32 @@ MAX_PAGES: Final = 10_000
 Call = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
+class PageTokens:
+    """The tokens of one listing: the next one to ask with, or the error that ends a listing
+    that would never end (a token seen before, or more than ``max_pages`` pages)."""
+
+    __slots__ = ("_max_pages", "_seen")
+
+    def __init__(self, *, max_pages: int = MAX_PAGES) -> None:
+        self._max_pages = max_pages
+        self._seen: set[str] = set()
+
+    def after(self, page: Mapping[str, Any]) -> str | None:
+        """The token to ask for the page after ``page`` with; ``None`` when it was the last."""
+        token = page.get("NextToken")
+        if not token:
+            return None
+        if token in self._seen:
+            raise PaginationError(
+                message=f"the server sent the same NextToken twice after {len(self._seen) + 1} "
+                "pages; stopping instead of looping forever"
+            )
+        if len(self._seen) + 1 >= self._max_pages:
+            raise PaginationError(message=f"more than {self._max_pages} pages; stopping")
+        self._seen.add(token)
+        return str(token)
+
+
 async def paginate(
     call: Call, params: Mapping[str, Any], *, max_pages: int = MAX_PAGES
 ) -> AsyncGenerator[dict[str, Any]]:
@@ -25,19 +51,12 @@ async def paginate(
     Leaving the loop early leaves nothing in flight: the next request is only sent when the
     consumer asks for the next page.
     """
-    seen_tokens: set[str] = set()
+    tokens = PageTokens(max_pages=max_pages)
     request = dict(params)
-    for _ in range(max_pages):
+    while True:
         page = await call(request)
         yield page
-        token = page.get("NextToken")
-        if not token:
+        token = tokens.after(page)
+        if token is None:
             return
-        if token in seen_tokens:
-            raise PaginationError(
-                message=f"the server sent the same NextToken twice after {len(seen_tokens) + 1} "
-                "pages; stopping instead of looping forever"
-            )
-        seen_tokens.add(token)
         request = {**params, "NextToken": token}
-    raise PaginationError(message=f"more than {max_pages} pages; stopping")

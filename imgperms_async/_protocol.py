@@ -18,6 +18,8 @@ from imgperms_async._http import HttpRequest, HttpResponse
 
 TARGET_PREFIX: Final = "WorkspacesService."
 CONTENT_TYPE: Final = "application/x-amz-json-1.1"
+_ENCODE: Final = json.JSONEncoder(separators=(",", ":")).encode
+"""One encoder for every request: ``json.dumps`` with separators builds a new one each call."""
 
 Send = Callable[[HttpRequest], Awaitable[HttpResponse]]
 """The step below: signs and sends (``SigningSender.send``)."""
@@ -56,7 +58,7 @@ class JsonProtocol:
                 "Content-Type": CONTENT_TYPE,
                 "X-Amz-Target": TARGET_PREFIX + name,
             }
-        body = json.dumps(params, separators=(",", ":")).encode()
+        body = _ENCODE(params).encode()
         response = await self._send(HttpRequest(self._url, headers, body))
         self._observe_date(
             response.headers.get("date"), sent_at=response.sent_at, received_at=response.received_at
@@ -145,20 +147,24 @@ def shape_image_permissions(
     permissions = decoded.get("ImagePermissions")
     if not isinstance(permissions, list):
         raise malformed(response, "ImagePermissions is missing or not a list")
-    plain = all(
-        type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
-        for entry in permissions
-    )
     result: dict[str, Any] = {
         "ImageId": image_id,
         "ImagePermissions": permissions  # freshly decoded and already in boto3's shape
-        if plain
+        if _plain(permissions)
         else [_shape_permission(response, entry) for entry in permissions],
     }
     token = decoded.get("NextToken")
     if token is not None:
         result["NextToken"] = _expect_str(response, "NextToken", token)
     return result
+
+
+def _plain(permissions: list[Any]) -> bool:
+    """Every entry an object holding one string ``SharedAccountId``, and nothing else."""
+    return all(
+        type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
+        for entry in permissions
+    )
 
 
 def _shape_permission(response: HttpResponse, entry: object) -> dict[str, str]:

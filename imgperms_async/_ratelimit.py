@@ -55,11 +55,16 @@ class RateLimiter(Protocol):
 
     Every ``acquire`` is followed by exactly one ``on_response`` (an answer or a transport
     failure came back) or ``on_abandon`` (nothing came back: not sent, or cancelled).
-    ``paces`` says whether throttled retries are slowed down here, so they need no retry quota.
+    ``paces`` says whether throttled retries are slowed down here, so they need no retry quota;
+    ``free`` whether ``acquire`` would return at once, so a caller may skip awaiting it (what
+    keeps a limiter that was never needed from costing anything).
     """
 
     @property
     def paces(self) -> bool: ...
+
+    @property
+    def free(self) -> bool: ...
 
     async def acquire(self) -> None: ...
 
@@ -77,6 +82,10 @@ class NoRateLimiter:
     @property
     def paces(self) -> bool:
         return False
+
+    @property
+    def free(self) -> bool:
+        return True
 
     async def acquire(self) -> None:
         return
@@ -160,6 +169,10 @@ class FixedRateLimiter:
     @property
     def paces(self) -> bool:
         return True
+
+    @property
+    def free(self) -> bool:
+        return False
 
     async def acquire(self) -> None:
         await self._bucket.take()
@@ -270,6 +283,10 @@ class AdaptiveRateLimiter:
     @property
     def paces(self) -> bool:
         return True
+
+    @property
+    def free(self) -> bool:
+        return not self._enabled
 
     @property
     def rate_per_sec(self) -> float:
@@ -383,6 +400,10 @@ class SlowStart:
     @property
     def paces(self) -> bool:
         return self._limiter.paces
+
+    @property
+    def free(self) -> bool:
+        return self._window is None and self._limiter.free
 
     @property
     def window(self) -> float | None:

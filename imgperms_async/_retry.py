@@ -241,8 +241,10 @@ class Retrier:
         self._random = random
         self._time = time
 
-    async def call(self, attempt: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-        """The response of the first attempt that succeeds, with ``RetryAttempts`` set.
+    async def call(
+        self, attempt: Callable[..., Awaitable[dict[str, Any]]], *args: Any
+    ) -> dict[str, Any]:
+        """The response of the first ``attempt(*args)`` that succeeds, with ``RetryAttempts`` set.
 
         A final ``ClientError`` is re-raised as the same class with ``RetryAttempts`` (and
         ``MaxAttemptsReached`` when the attempts ran out) in its metadata, so its message reads
@@ -250,14 +252,16 @@ class Retrier:
         """
         retries = 0
         retry_cost: int | None = None
+        limiter = self._limiter
         while True:
-            await self._limiter.acquire()
+            if not limiter.free:
+                await limiter.acquire()
             if self._fatal is not None and (remembered := self._remembered()) is not None:
                 self._limiter.on_abandon()
                 raise remembered
             started = self._time()
             try:
-                response = await attempt()
+                response = await attempt(*args)
             except _NOT_SENT as error:
                 self._limiter.on_abandon()
                 self._stats.record_error(error_code(error))

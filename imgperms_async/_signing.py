@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Final, cast
+from urllib.parse import urlsplit
 
 from botocore.auth import SIGNED_HEADERS_BLACKLIST, SigV4Auth
 
@@ -56,7 +57,8 @@ class _HeadersToSign(dict[str, str]):
 
 
 class _CachedKeySigV4Auth(SigV4Auth):
-    """botocore's SigV4 with the day's derived key reused and the host looked up once per URL."""
+    """botocore's SigV4 with the day's derived key reused, and what depends on the URL alone (the
+    host, the canonical path and query) worked out once per URL."""
 
     def __init__(self, credentials: Credentials, region_name: str) -> None:
         # Our Credentials has the same three attributes as botocore's and hides the secret in reprs.
@@ -66,6 +68,21 @@ class _CachedKeySigV4Auth(SigV4Auth):
         self._key_day = ""
         self._key = b""
         self._hosts: dict[str, str] = {}
+        self._url_parts: dict[str, str] = {}
+
+    def canonical_request(self, request: AWSRequest) -> str:
+        """botocore's, line for line, with its first three lines kept per URL."""
+        url = cast(str, request.url)
+        start = self._url_parts.get(url)
+        if start is None:
+            path = self._normalize_url_path(urlsplit(url).path)  # type: ignore[attr-defined]
+            query = self.canonical_query_string(request)
+            start = self._url_parts[url] = f"{cast(str, request.method)}\n{path}\n{query}\n"
+        headers = self.headers_to_sign(request)
+        return (
+            f"{start}{self.canonical_headers(headers)}\n\n"
+            f"{self.signed_headers(headers)}\n{self.payload(request)}"
+        )
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
         url = cast(str, request.url)
@@ -115,7 +132,10 @@ class RequestSigner:
         self._timestamp = ""
 
     async def sign(self, request: HttpRequest) -> HttpRequest:
-        credentials = await self._credentials.get()
+        return self.sign_with(await self._credentials.get(), request)
+
+    def sign_with(self, credentials: Credentials, request: HttpRequest) -> HttpRequest:
+        """Synchronous, so the common case (credentials already at hand) costs no await."""
         auth = self._auth
         if auth is None or auth.source is not credentials:
             auth = self._auth = _CachedKeySigV4Auth(credentials, self._region_name)
@@ -158,12 +178,16 @@ class RequestSigner:
 class SigningSender:
     """Sends through a transport, signing each request only once a connection slot is free."""
 
-    __slots__ = ("_signer", "_transport")
+    __slots__ = ("_credentials", "_signer", "_transport")
 
-    def __init__(self, transport: Transport, signer: RequestSigner) -> None:
+    def __init__(
+        self, transport: Transport, signer: RequestSigner, credentials: CredentialSource
+    ) -> None:
         self._transport = transport
         self._signer = signer
+        self._credentials = credentials
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         async with self._transport.slot():
-            return await self._transport.send(await self._signer.sign(request))
+            credentials = self._credentials.usable() or await self._credentials.get()
+            return await self._transport.send(self._signer.sign_with(credentials, request))

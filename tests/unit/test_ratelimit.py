@@ -352,6 +352,10 @@ class CountingLimiter:
     def paces(self) -> bool:
         return True
 
+    @property
+    def free(self) -> bool:
+        return True
+
     async def acquire(self) -> None:
         return
 

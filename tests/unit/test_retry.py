@@ -104,6 +104,7 @@ class RecordingLimiter:
         self.responses: list[bool] = []
         self.abandoned = 0
         self.paces = paces
+        self.free = False
 
     async def acquire(self) -> None:
         self.acquired += 1
