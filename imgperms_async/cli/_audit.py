@@ -151,9 +151,11 @@ class Audit:
                 count += 1
                 yield image_id
         except Exception as error:
-            self.recorder.tally.add(
+            self.recorder.add(
                 ScopeRecord(None, None, client.region_name, "failed", ErrorInfo.of(error))
             )
+        else:
+            self._complete.append(client.region_name)
         self._listed.append(count)
         if len(self._listed) == len(self._clients):
             view.set_total(sum(self._listed))

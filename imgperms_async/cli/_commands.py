@@ -8,12 +8,13 @@ command is imported only when it runs: ``imgperms audit`` never loads the emulat
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, get_args
 
@@ -124,6 +125,87 @@ def _checked_endpoint(ctx: click.Context, param: click.Parameter, value: str | N
         except InvalidSettingError as error:
             raise click.BadParameter(str(error)) from None
     return value
+
+
+_TUNING_OPTIONS: Final = (
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        help="Attempts per request, the first included. Default: AWS_MAX_ATTEMPTS or 5.",
+    ),
+    click.option(
+        "--retry-mode",
+        type=click.Choice(RETRY_MODES),
+        help="adaptive (default) slows down when throttled; standard only retries.",
+    ),
+    click.option(
+        "--max-rate",
+        type=float,
+        callback=_positive,
+        help="Never send more than this many requests per second, per region (per account and "
+        "region across an organization, where AWS's documented 2 is the default).",
+    ),
+    click.option(
+        "--connect-timeout",
+        "--cli-connect-timeout",
+        "connect_timeout",
+        type=float,
+        callback=_positive,
+        metavar="SECS",
+        help="Seconds to wait for a connection (default 10).",
+    ),
+    click.option(
+        "--read-timeout",
+        "--cli-read-timeout",
+        "read_timeout",
+        type=float,
+        callback=_positive,
+        metavar="SECS",
+        help="Seconds to wait for an answer once connected (default 60).",
+    ),
+    click.option(
+        "--ca-bundle",
+        type=click.Path(exists=True, dir_okay=False),
+        help="CA bundle to verify TLS certificates with. Default: AWS_CA_BUNDLE / your profile.",
+    ),
+    click.option(
+        "--no-verify-ssl",
+        is_flag=True,
+        help="Do not verify TLS certificates (as the AWS CLI's flag).",
+    ),
+)
+
+
+def _client_tuning(command: Callable[..., None]) -> Callable[..., None]:
+    """The client settings every command that calls AWS takes, given to it as one ``tuning``
+    (``ClientConfig`` keywords; unset ones left out, so the environment and config decide)."""
+
+    @functools.wraps(command)
+    def tuned(
+        *,
+        max_attempts: int | None,
+        retry_mode: RetryMode | None,
+        max_rate: float | None,
+        connect_timeout: float | None,
+        read_timeout: float | None,
+        ca_bundle: str | None,
+        no_verify_ssl: bool,
+        **options: Any,
+    ) -> None:
+        given = {
+            "max_attempts": max_attempts,
+            "retry_mode": retry_mode,
+            "max_rate": max_rate,
+            "connect_timeout_secs": connect_timeout,
+            "read_timeout_secs": read_timeout,
+            "ca_bundle": ca_bundle,
+        }
+        tuning = {name: value for name, value in given.items() if value is not None}
+        command(tuning={**tuning, "verify_tls": not no_verify_ssl}, **options)
+
+    for option in reversed(_TUNING_OPTIONS):
+        tuned = option(tuned)
+    return tuned
 
 
 @main.command()
@@ -240,49 +322,7 @@ def _checked_endpoint(ctx: click.Context, param: click.Parameter, value: str | N
     default=None,
     help="Show a progress bar on stderr. Default: only when stderr is a terminal.",
 )
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(min=1),
-    help="Attempts per request, the first included. Default: AWS_MAX_ATTEMPTS or 5.",
-)
-@click.option(
-    "--retry-mode",
-    type=click.Choice(RETRY_MODES),
-    help="adaptive (default) slows down when throttled; standard only retries.",
-)
-@click.option(
-    "--max-rate",
-    type=float,
-    callback=_positive,
-    help="Never send more than this many requests per second, per region (per account and "
-    "region in an organization audit, where AWS's documented 2 is the default).",
-)
-@click.option(
-    "--connect-timeout",
-    "--cli-connect-timeout",
-    "connect_timeout",
-    type=float,
-    callback=_positive,
-    metavar="SECS",
-    help="Seconds to wait for a connection (default 10).",
-)
-@click.option(
-    "--read-timeout",
-    "--cli-read-timeout",
-    "read_timeout",
-    type=float,
-    callback=_positive,
-    metavar="SECS",
-    help="Seconds to wait for an answer once connected (default 60).",
-)
-@click.option(
-    "--ca-bundle",
-    type=click.Path(exists=True, dir_okay=False),
-    help="CA bundle to verify TLS certificates with. Default: AWS_CA_BUNDLE / your profile.",
-)
-@click.option(
-    "--no-verify-ssl", is_flag=True, help="Do not verify TLS certificates (as the AWS CLI's flag)."
-)
+@_client_tuning
 @click.option("--debug", is_flag=True, help="Log what happens to stderr (secrets are masked).")
 def audit(
     image_ids: tuple[str, ...],
@@ -307,13 +347,7 @@ def audit(
     baseline_file: IO[str] | None,
     fail_on: FailOn,
     progress: bool | None,
-    max_attempts: int | None,
-    retry_mode: RetryMode | None,
-    max_rate: float | None,
-    connect_timeout: float | None,
-    read_timeout: float | None,
-    ca_bundle: str | None,
-    no_verify_ssl: bool,
+    tuning: dict[str, Any],
     debug: bool,
 ) -> None:
     """Show which accounts each image is shared with, and flag accounts outside an allowlist.
@@ -358,21 +392,6 @@ def audit(
             read_report(read_text(baseline_file, baseline_file.name), source=baseline_file.name)
         )
     )
-    timeouts = {
-        name: value
-        for name, value in (
-            ("connect_timeout_secs", connect_timeout),
-            ("read_timeout_secs", read_timeout),
-        )
-        if value is not None
-    }
-    tuning = {
-        "max_attempts": max_attempts,
-        "retry_mode": retry_mode,
-        "verify_tls": not no_verify_ssl,
-        "ca_bundle": ca_bundle,
-        **timeouts,
-    }
     account_id = (
         audited_account(regions, profile=profile, endpoint_url=endpoint_url)
         if output_format == "ocsf" and not in_organization
@@ -390,7 +409,7 @@ def audit(
                 external_id=external_id,
                 allowlist=allowed or frozenset(),
                 concurrency=concurrency,
-                config=_config(max_rate=max_rate, **tuning),
+                config=_config(**tuning),
                 endpoint_url=endpoint_url,
                 profile=profile,
                 baseline=baseline,
@@ -405,7 +424,7 @@ def audit(
                 image_ids=ids,
                 allowlist=allowed,
                 concurrency=concurrency,
-                config=_config(max_connections=concurrency, max_rate=max_rate, **tuning),
+                config=_config(max_connections=concurrency, **tuning),
                 endpoint_url=endpoint_url,
                 profile=profile,
                 baseline=baseline,
@@ -658,6 +677,7 @@ def demo(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append each action to FILE as jsonl (default: imgperms-unshare-TIME.jsonl here).",
 )
+@_client_tuning
 @click.option("--debug", is_flag=True, help="Log what happens to stderr (secrets are masked).")
 def unshare(
     report: IO[str],
@@ -676,6 +696,7 @@ def unshare(
     endpoint_url: str | None,
     output_format: PlanFormat,
     action_log: Path | None,
+    tuning: dict[str, Any],
     debug: bool,
 ) -> None:
     """Unshare what an audit REPORT (json or jsonl) found shared outside.
@@ -685,8 +706,9 @@ def unshare(
     --account; never the owner's account, a member of the organization or an allowlisted
     account. With --apply each image's shares are read again first, each account is unshared,
     and the shares are read again to verify; every action goes to the action log. Running it
-    again after a failure does only what is left. Exit status: 0 all done and verified, 2 usage
-    error, 3 something failed (each failure is named).
+    again after a failure does only what is left. Exit status: 0 all done and verified (or
+    nothing asked: a plan, or declined at the prompt), 2 usage error, 3 something failed (each
+    failure is named), 130 interrupted (143 on SIGTERM).
     """
     configure_logging(debug=debug)
     if role_name is not None and role_arn_template is not None:
@@ -707,8 +729,10 @@ def unshare(
     if not plan.unshares:
         click.echo("nothing to unshare", err=True)
         sys.exit(EXIT_OK)
-    if sys.stdin.isatty() and not yes:
-        click.confirm(f"Make {plan.describe()}?", abort=True, err=True)
+    config = _config(**tuning)
+    if sys.stdin.isatty() and not yes and not click.confirm(f"Make {plan.describe()}?", err=True):
+        click.echo("declined: nothing was changed", err=True)
+        sys.exit(EXIT_OK)
     accounts = {a.account_id: a for a in accounts_to_audit((), accounts_file)}
     roles = Roles(
         role_name=role_name or DEFAULT_ROLE_NAME,
@@ -729,6 +753,7 @@ def unshare(
                 home_region=home_region,
                 profile=profile,
                 endpoint_url=endpoint_url,
+                config=config,
             )
         except SetupFailed as failed:
             raise SetupError(setup_error_message(failed.error, profile=profile)) from None

@@ -90,8 +90,8 @@ class OrganizationRun:
         return "images"
 
     async def run(self, view: ProgressView) -> None:
-        audit = self._plan.audit()
         try:
+            audit = self._plan.audit()
             await audit.__aenter__()
         except Exception as error:
             raise SetupFailed(error, profile=self._plan.profile) from error

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from imgperms_async import Account, ClientError, ImagePermissionsClient, error_code
+from imgperms_async import Account, ClientConfig, ClientError, ImagePermissionsClient, error_code
 from imgperms_async._botocore_settings import BotocoreSession
 from imgperms_async._control_plane import caller_account
 from imgperms_async._scopes import Roles, ScopeReach
@@ -345,6 +345,7 @@ def run_unshare(
     home_region: str | None,
     profile: str | None,
     endpoint_url: str | None,
+    config: ClientConfig,
 ) -> Applied:
     """Apply the plan in an event loop: as the caller for a one-account report, else through
     the same roles the organization audit assumed.
@@ -371,7 +372,7 @@ def run_unshare(
 
         async def client_for(account_id: str | None, region: str) -> ImagePermissionsClient:
             return ImagePermissionsClient(
-                region_name=region, endpoint_url=endpoint_url, profile_name=profile
+                region_name=region, endpoint_url=endpoint_url, profile_name=profile, config=config
             )
 
         return await apply(owned, client_for, log)
@@ -387,7 +388,7 @@ def run_unshare(
             aws_session_token=None,
             concurrency=SCOPES_AT_ONCE,
             scope_concurrency=1,
-            config=None,
+            config=config,
             transport=None,
         )
         try:

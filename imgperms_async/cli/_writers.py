@@ -27,12 +27,21 @@ from imgperms_async.cli._output import (
     save_fallback,
     stdout_sink,
 )
-from imgperms_async.cli._records import Record, render_csv, render_json, render_json_line
+from imgperms_async.cli._records import (
+    AuditRecord,
+    Record,
+    render_csv,
+    render_json,
+    render_json_line,
+)
 from imgperms_async.cli._table import render_table
 
 Format = Literal["table", "json", "jsonl", "csv", "ocsf", "junit"]
 STREAMED: Final = frozenset({"jsonl", "ocsf"})
 """Formats written as each image finishes, and appended to an existing file."""
+CONTRACT_RECORDS: Final = frozenset({"json", "jsonl", "csv"})
+"""Formats whose one-account records keep the contract's shape: image records only, so a region
+whose listing failed shows in the table, JUnit and the summary, and in the exit status."""
 
 
 class RecordWriter(Protocol):
@@ -131,6 +140,15 @@ def writer_for(
 
     ``account_id`` is the audited account of a one-account audit, which OCSF findings name.
     """
+    writer = _writer(output_format, output, organization=organization, account_id=account_id)
+    if output_format in CONTRACT_RECORDS and not organization:
+        return _ImagesOnly(writer)
+    return writer
+
+
+def _writer(
+    output_format: Format, output: Path | None, *, organization: bool, account_id: str | None
+) -> RecordWriter:
     sink = _sink(output, append=output_format in STREAMED)
     if output_format == "jsonl":
         return JsonLinesWriter(sink)
@@ -147,6 +165,21 @@ def writer_for(
     return table_writer(
         sink, to_terminal=output is None and sys.stdout.isatty(), organization=organization
     )
+
+
+class _ImagesOnly:
+    def __init__(self, writer: RecordWriter) -> None:
+        self._writer = writer
+
+    def add(self, record: Record) -> None:
+        if isinstance(record, AuditRecord):
+            self._writer.add(record)
+
+    def finish(self) -> None:
+        self._writer.finish()
+
+    def abandon(self) -> None:
+        self._writer.abandon()
 
 
 def table_writer(

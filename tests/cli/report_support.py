@@ -74,8 +74,9 @@ class Served:
 
     def unshare(self, report: Path, *args: str, stdin: Any = None) -> Result:
         return invoke(
-            "unshare", str(report), "--endpoint-url", self.emu.endpoint_url, *args, stdin=stdin
-        )
+            "unshare", str(report), "--endpoint-url", self.emu.endpoint_url,
+            "--max-rate", "1000", *args, stdin=stdin,
+        )  # fmt: skip
 
     def apply(self, report: Path, *args: str, log: str = "actions.jsonl") -> Result:
         return self.unshare(
@@ -122,11 +123,7 @@ class Served:
 
 
 def point_at(monkeypatch: pytest.MonkeyPatch, emu: Emulator) -> None:
-    """The emulator's keys in the environment, STS's region us-east-1.
-
-    ``unshare`` paces each account and region at AWS's documented 2 requests/s, which it has no
-    option to raise; the limit is raised here so the tests do not wait on it."""
-    monkeypatch.setattr("imgperms_async._scopes.WORKSPACES_RATE_PER_SEC", 1000.0)
+    """The emulator's keys in the environment, STS's region us-east-1."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", emu.credentials.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", emu.credentials.secret_key)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

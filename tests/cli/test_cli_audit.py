@@ -276,6 +276,32 @@ def test_unreachable_endpoint_with_all_reports_the_failed_listing(cli: Cli) -> N
     assert "us-east-1: could not list images: EndpointConnectionError" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("output_format", "header"),
+    [("jsonl", ""), ("csv", "region,image_id,shared_account_id,unexpected,error_code\n")],
+)
+def test_a_failed_listing_keeps_contract_records_out_of_a_one_account_report(
+    cli: Cli, output_format: str, header: str
+) -> None:
+    result = cli(
+        "audit", "--all", "--endpoint-url", closed_port_url(), "--region", "us-east-1",
+        "--max-attempts", "1", "--format", output_format,
+    )  # fmt: skip
+
+    assert result.exit_code == 3
+    assert result.stdout.replace("\r\n", "\n") == header
+
+
+def test_a_failed_listing_is_a_row_of_the_table(cli: Cli) -> None:
+    result = cli(
+        "audit", "--all", "--endpoint-url", closed_port_url(), "--region", "us-east-1",
+        "--max-attempts", "1", "--format", "table",
+    )  # fmt: skip
+
+    assert result.exit_code == 3
+    assert "error: EndpointConnectionError" in result.stdout
+
+
 def test_summary_goes_to_stderr(cli: Cli, threaded_emulator: Emulator) -> None:
     result = cli.audit("--all", "--format", "json")
 

@@ -195,11 +195,6 @@ def test_an_image_the_baseline_said_disappeared_is_not_said_to_again(gone: Gone)
     assert {r["change"] for r in gone.second.values()} == {"unchanged"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imgperms_async/cli/_audit.py: Audit._complete is never filled, so a one-account "
-    "--all audit never reports an image as disappeared",
-)
 def test_an_image_gone_from_an_account_audited_with_all_disappeared(one: Served) -> None:
     _, records = flagged_report(one)
     gone = {**records[0], "image_id": "wsi-gone00000"}

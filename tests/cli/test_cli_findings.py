@@ -384,11 +384,6 @@ def test_junit_has_an_error_for_an_account_whose_role_could_not_be_assumed(
     assert suites[f"{member}.every region"].errors == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imgperms_async/cli/_audit.py: a one-account listing that fails is added to the "
-    "tally only (Audit._every_image), never given to the writer, so JUnit does not show it",
-)
 def test_junit_has_an_error_for_a_region_whose_images_could_not_be_listed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

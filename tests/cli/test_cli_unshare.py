@@ -336,6 +336,27 @@ def test_reruns_after_failures_do_only_what_is_left_and_end_at_0(
         assert dict(faulty.emu.truth) == expected
 
 
+def test_max_attempts_reaches_the_clients_of_an_unshare(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every WorkSpaces request throttled (an audit took the only token) and one attempt each:
+    one read per image, the run fails, and nothing is retried."""
+    with serving(monkeypatch, tmp_path, account_emulator(), organization=False) as clean:
+        report = clean.report("--allowlist", str(allowlist_file(clean)))
+    with serving(
+        monkeypatch, tmp_path, account_emulator(rate=0.001, burst=1), organization=False
+    ) as throttled:
+        throttled.audit("--max-attempts", "1")
+        before = len(throttled.emu.requests)
+
+        result = throttled.apply(report, "--max-attempts", "1")
+
+        sent = [r for r in throttled.emu.requests[before:] if r.service == "workspaces"]
+    assert result.exit_code == 3, result.stderr
+    assert {r.error_code for r in sent} == {"ThrottlingException"}
+    assert len(sent) == len(flagged_in(report))
+
+
 # --- never a member, the owner, or an allowlisted account --------------------------------------
 
 
@@ -504,7 +525,7 @@ def test_a_failed_unshare_is_logged_with_its_error_and_request_id(
 # --- confirmation ------------------------------------------------------------------------------
 
 
-def test_on_a_terminal_answering_no_aborts_without_a_write(one: Served) -> None:
+def test_on_a_terminal_answering_no_changes_nothing_and_exits_0(one: Served) -> None:
     report = one.report("--allowlist", str(allowlist_file(one)))
     sent = len(one.emu.requests)
 
@@ -516,9 +537,10 @@ def test_on_a_terminal_answering_no_aborts_without_a_write(one: Served) -> None:
         stdin=TerminalInput(b"n\n"),
     )
 
-    assert result.exit_code != 0
-    assert "Aborted" in result.stderr
+    assert result.exit_code == 0
+    assert "declined: nothing was changed" in result.stderr
     assert one.writes(since=sent) == []
+    assert not (one.tmp_path / "a.jsonl").exists()
 
 
 def test_on_a_terminal_the_question_shows_the_count(one: Served) -> None:
