@@ -16,6 +16,12 @@ from typing import Any, Final
 from imgperms_async._exceptions import InvalidSettingError
 
 ACCOUNT_ID: Final = re.compile(r"[0-9]{12}")
+REGION_NAME: Final = re.compile(r"[a-z]+(-[a-z]+)+-[0-9]+", re.ASCII)
+"""How every AWS region is named (``us-east-1``, ``us-gov-west-1``, ``eusc-de-east-1``)."""
+_ROLE_ARN: Final = re.compile(
+    r"arn:[a-z][a-z0-9-]*:iam::(?P<account>[0-9]{12}):role/[\w+=,.@/-]+", re.ASCII
+)
+_EXAMPLE_ACCOUNT: Final = "000000000000"
 _LINE_BREAK: Final = re.compile(r"\r\n|\n|\r")
 _BLANK: Final = " \t\f\v"
 """ASCII spacing only: any other character is kept, so an entry holding it is reported rather
@@ -38,6 +44,25 @@ class Account:
             raise InvalidSettingError(
                 error_msg=f"{self.account_id!r} is not an AWS account id (12 digits)"
             )
+        if self.role_arn is not None:
+            problem = role_problem(self.role_arn, self.account_id)
+            if problem is not None:
+                raise InvalidSettingError(error_msg=f"account {self.account_id}: {problem}")
+
+
+def role_problem(arn: str, account_id: str) -> str | None:
+    """What is wrong with auditing ``account_id`` as the role ``arn``, if anything: a role's
+    credentials list its own account's images, so a role in any other account would report
+    that account's images under this one's name."""
+    match = _ROLE_ARN.fullmatch(arn)
+    if match is None:
+        return f"{arn!r} is not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)"
+    if match["account"] != account_id:
+        return (
+            f"the role {arn} is in account {match['account']}, not {account_id}: "
+            "the role assumed must be in the account audited"
+        )
+    return None
 
 
 def meaningful_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -57,10 +82,31 @@ def role_arn(
     account_id: str, *, partition: str, role_name: str | None, template: str | None
 ) -> str:
     """``arn:{partition}:iam::{account}:role/{name}``, or the template with ``{account_id}``
-    (and ``{partition}``) filled in."""
-    if template is not None:
-        return template.format(account_id=account_id, partition=partition)
-    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+    (and ``{partition}``) filled in; either must give a role in that account."""
+    if template is None:
+        arn = f"arn:{partition}:iam::{account_id}:role/{role_name}"
+        what = f"role name {role_name!r}"
+    else:
+        try:
+            arn = template.format(account_id=account_id, partition=partition)
+        except (KeyError, IndexError, ValueError, AttributeError) as error:
+            raise InvalidSettingError(
+                error_msg=f"role ARN template {template!r} cannot be filled in ({error}): "
+                "give {account_id} and, if needed, {partition}"
+            ) from None
+        what = f"role ARN template {template!r}"
+    problem = role_problem(arn, account_id)
+    if problem is not None:
+        raise InvalidSettingError(
+            error_msg=f"{what} does not name a role in each account: {problem}"
+        )
+    return arn
+
+
+def check_roles(*, role_name: str | None, template: str | None) -> None:
+    """Refuse, before any request, a role name or template that cannot give a role in each
+    account (a template without ``{account_id}`` would become one account everywhere)."""
+    role_arn(_EXAMPLE_ACCOUNT, partition="aws", role_name=role_name, template=template)
 
 
 def accounts_from_text(text: str, *, source: str) -> list[Account]:
@@ -107,9 +153,17 @@ def _c7n_account(entry: Any, *, where: str) -> Account:
         isinstance(regions, list) and all(isinstance(r, str) for r in regions)
     ):
         raise InvalidSettingError(error_msg=f"{where}: regions must be a list of region names")
+    for region in regions or ():
+        if not REGION_NAME.fullmatch(region):
+            raise InvalidSettingError(
+                error_msg=f"{where}: {region!r} is not a region name, such as us-east-1"
+            )
     for name in ("name", "role", "external_id"):
         if entry.get(name) is not None and not isinstance(entry[name], str):
             raise InvalidSettingError(error_msg=f"{where}: {name} must be a string")
+    role = entry.get("role")
+    if role is not None and (problem := role_problem(role, account_id)) is not None:
+        raise InvalidSettingError(error_msg=f"{where}: {problem}")
     return Account(
         account_id,
         name=entry.get("name"),

@@ -79,9 +79,13 @@ def _every_account(client: Any) -> Iterator[OrganizationAccount]:
 def assumed_credentials(
     configured: BotocoreSession, region: str, role: RoleToAssume
 ) -> BotocoreCredentials:
-    """Credentials of the role, fetched on first use and refreshed by botocore before they
-    expire: botocore's own assume-role provider, fed by the caller's credentials."""
-    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+    """Credentials of the role, refreshed by botocore before they expire: botocore's own
+    assume-role provider, fed by the caller's credentials.
+
+    The first AssumeRole is made here, so a role that cannot be assumed raises here, plainly;
+    left to botocore's first refresh, it would also be logged as a warning with a traceback.
+    """
+    from botocore.credentials import AssumeRoleCredentialFetcher, RefreshableCredentials
 
     extra: dict[str, Any] = {
         "RoleSessionName": role.session_name,
@@ -95,8 +99,8 @@ def assumed_credentials(
         role_arn=role.role_arn,
         extra_args=extra,
     )
-    credentials: BotocoreCredentials = DeferredRefreshableCredentials(
-        refresh_using=fetcher.fetch_credentials, method="assume-role"
+    credentials: BotocoreCredentials = RefreshableCredentials.create_from_metadata(
+        fetcher.fetch_credentials(), refresh_using=fetcher.fetch_credentials, method="assume-role"
     )
     return credentials
 

@@ -23,10 +23,11 @@ from types import TracebackType
 from typing import Final, Literal, Self
 
 from botocore.exceptions import ClientError as BotocoreClientError
+from botocore.exceptions import NoRegionError
 
-from imgperms_async._accounts import Account, role_arn
+from imgperms_async._accounts import Account, check_roles, role_arn
 from imgperms_async._aiohttp_transport import AiohttpTransport
-from imgperms_async._botocore_settings import BotocoreSession
+from imgperms_async._botocore_settings import BotocoreSession, check_region_name
 from imgperms_async._client import client_for_settings
 from imgperms_async._client_config import ClientConfig
 from imgperms_async._control_plane import (
@@ -116,9 +117,12 @@ class OrganizationAudit:
     management account or a delegated administrator); otherwise the accounts given, with names
     and membership taken from Organizations when the caller may list it. ``regions`` ``None``
     means every region where WorkSpaces is offered in the caller's partition; each account is
-    audited in those of them it has enabled. The caller's own account is audited with the
+    audited in those of them it has enabled (an account's own ``regions`` replace them, and
+    are limited to WorkSpaces regions too). The caller's own account is audited with the
     caller's credentials; every other one through the role named by ``role_name`` (or
-    ``role_arn_template``, with ``{account_id}``), assumed with ``external_id``.
+    ``role_arn_template``, with ``{account_id}``), assumed with ``external_id``. Control-plane
+    calls go to ``region_name``, else botocore's configured region, else the first of
+    ``regions``.
     """
 
     def __init__(
@@ -152,8 +156,19 @@ class OrganizationAudit:
         ):
             if not isinstance(value, int) or value < 1:
                 raise InvalidSettingError(error_msg=f"{name} must be at least 1, not {value!r}")
-        self._wanted_accounts = None if accounts is None else tuple(accounts)
+        check_roles(role_name=role_name, template=role_arn_template)
+        self._wanted_accounts: tuple[Account, ...] | None = None
+        if accounts is not None:
+            unique: dict[str, Account] = {}
+            for account in accounts:
+                unique.setdefault(account.account_id, account)
+            self._wanted_accounts = tuple(unique.values())
         self._wanted_regions = None if regions is None else tuple(dict.fromkeys(regions))
+        for region in self._wanted_regions or ():
+            check_region_name(region, source="regions")
+        for account in self._wanted_accounts or ():
+            for region in account.regions or ():
+                check_region_name(region, source=f"regions of account {account.account_id}")
         self._role_name = role_name
         self._role_arn_template = role_arn_template
         self._external_id = external_id
@@ -196,18 +211,18 @@ class OrganizationAudit:
     async def __aenter__(self) -> Self:
         configured = await asyncio.to_thread(self._botocore_session)
         self._configured = configured
-        self._home = (
-            self._region_name
-            if self._region_name is not None
-            else await asyncio.to_thread(configured.home_region)
-        )
+        self._home = await asyncio.to_thread(self._home_region, configured)
         self._caller_credentials = await asyncio.to_thread(configured.credentials)
         self.caller_account_id = await asyncio.to_thread(caller_account, configured, self._home)
         listing = await asyncio.to_thread(organization_accounts, configured, self._home)
+        # botocore loads a service's model once per session, but accounts reached side by side
+        # would each load EC2's (megabytes of JSON) at once: load it here, before them.
+        await asyncio.to_thread(configured.client, "ec2", self._home)
         self._choose_accounts(listing)
         partition = await asyncio.to_thread(configured.partition, self._home)
         self._partition = partition
         offered = await asyncio.to_thread(workspaces_regions, configured, partition)
+        self._offered = frozenset(offered)
         wanted = self._wanted_regions
         self.regions = offered if wanted is None else tuple(r for r in wanted if r in offered)
         if self._given_transport is not None:
@@ -240,6 +255,16 @@ class OrganizationAudit:
         await asyncio.gather(*producers, return_exceptions=True)
         await self._exit.aclose()
 
+    def _home_region(self, configured: BotocoreSession) -> str:
+        if self._region_name is not None:
+            return self._region_name
+        try:
+            return configured.home_region()
+        except NoRegionError:
+            if not self._wanted_regions:
+                raise
+            return self._wanted_regions[0]
+
     def classify(self, account_id: str) -> ShareClass:
         """Whom an image is shared with: a member (when the organization is known), an account
         on the allowlist, or anyone else."""
@@ -266,13 +291,18 @@ class OrganizationAudit:
             )
             self.skipped = tuple(account for account in listing if account.status != "ACTIVE")
             return
-        names = {account.account_id: account.name for account in listing or ()}
-        self.accounts = tuple(
-            account
-            if account.name is not None or account.account_id not in names
-            else dataclasses.replace(account, name=names[account.account_id])
-            for account in self._wanted_accounts
-        )
+        members = {account.account_id: account for account in listing or ()}
+        chosen: list[Account] = []
+        skipped: list[OrganizationAccount] = []
+        for account in self._wanted_accounts:
+            member = members.get(account.account_id)
+            if member is not None and member.status != "ACTIVE":
+                skipped.append(member)
+            elif member is not None and account.name is None:
+                chosen.append(dataclasses.replace(account, name=member.name))
+            else:
+                chosen.append(account)
+        self.accounts, self.skipped = tuple(chosen), tuple(skipped)
 
     async def results(self) -> AsyncGenerator[AuditItem]:
         """Every image's result and every scope's, as they finish; leaving early stops the rest
@@ -354,7 +384,11 @@ class OrganizationAudit:
             credentials = await asyncio.to_thread(assumed_credentials, configured, self._home, role)
         frozen = await asyncio.to_thread(_frozen, credentials)
         enabled = await asyncio.to_thread(enabled_regions, configured, self._home, frozen)
-        wanted = self.regions if account.regions is None else account.regions
+        wanted = (
+            self.regions
+            if account.regions is None
+            else tuple(r for r in dict.fromkeys(account.regions) if r in self._offered)
+        )
         return _Reached(
             account,
             credentials,

@@ -1,0 +1,508 @@
+"""`imgperms audit --organization | --accounts-file | --account` and `imgperms demo --organization`
+against the emulator's organization: the records, the table, the summary and every exit code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.loaders import create_loader
+from cli_support import Cli
+from click.testing import Result
+
+from imgperms_async.emulator import Emulator, ScopedTruth
+
+SEED = 4
+"""Four members: one SUSPENDED, one without af-south-1; images of every kind (see the library's
+organization tests, which use the same seed)."""
+
+
+def organization(**options: Any) -> Emulator:
+    options.setdefault("images", 3)
+    return Emulator(accounts=4, seed=SEED, **options)
+
+
+FACTS = organization().scoped_truth
+assert FACTS.organization is not None
+ACCOUNTS = {account.account_id: account for account in FACTS.organization.accounts}
+MANAGEMENT = FACTS.organization.management_account_id
+MEMBERS = [a for a, info in ACCOUNTS.items() if info.status == "ACTIVE" and a != MANAGEMENT]
+SUSPENDED = next(a for a, info in ACCOUNTS.items() if info.status == "SUSPENDED")
+OPTED_OUT = next(a for a in MEMBERS if a in FACTS.disabled_regions)
+
+
+_LOADER = create_loader()
+
+
+@pytest.fixture(autouse=True)
+def one_botocore_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each audit reads botocore's configuration into a session of its own, which would load
+    the STS, Organizations and EC2 models again (a good part of a second, each time): here
+    every session shares one loader."""
+    monkeypatch.setattr("botocore.session.create_loader", lambda *args, **kwargs: _LOADER)
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator's management keys (the same for every seed) and its first region in the
+    environment, as ``imgperms emulator`` exports them."""
+    credentials = organization().credentials
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def org(keys: None) -> Iterator[Emulator]:
+    with organization() as served:
+        yield served
+
+
+def audit(emu: Emulator, *args: str, regions: bool = True) -> Result:
+    """``imgperms audit`` at the emulator, in every region it serves unless told otherwise."""
+    where = [part for region in emu.regions for part in ("--region", region)] if regions else []
+    return Cli(emu.endpoint_url)(
+        "audit", "--endpoint-url", emu.endpoint_url, "--no-progress", "--max-rate", "10000",
+        *where, *args,
+    )  # fmt: skip
+
+
+def active_images(truth: ScopedTruth) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    assert truth.organization is not None
+    return {
+        (account.account_id, region, image): shares
+        for account in truth.organization.accounts
+        if account.status == "ACTIVE"
+        for region, images in truth.images[account.account_id].items()
+        for image, shares in images.items()
+    }
+
+
+def image_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if r.get("kind") != "scope"]
+
+
+def scope_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if r.get("kind") == "scope"]
+
+
+def by_image(records: list[dict[str, Any]]) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    found = {
+        (r["account_id"], r["region"], r["image_id"]): tuple(r["shared_account_ids"])
+        for r in image_records(records)
+    }
+    assert len(found) == len(image_records(records)), "an image was written twice"
+    return found
+
+
+def outsiders(truth: ScopedTruth) -> list[str]:
+    shared = {a for shares in active_images(truth).values() for a in shares}
+    return sorted(shared - set(ACCOUNTS))
+
+
+def allowlist_of_every_outsider(emu: Emulator, tmp_path: Path) -> str:
+    path = tmp_path / "partners.txt"
+    path.write_text("\n".join(outsiders(emu.scoped_truth)) + "\n")
+    return str(path)
+
+
+def one_error_line(result: Result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+# -- records -----------------------------------------------------------------------------------
+
+
+def test_json_records_carry_the_owner_its_name_and_each_shares_class(org: Emulator) -> None:
+    result = audit(org, "--organization", "--format", "json")
+
+    records = json.loads(result.stdout)
+    assert by_image(records) == active_images(org.scoped_truth)
+    for record in image_records(records):
+        assert record["account_name"] == ACCOUNTS[record["account_id"]].name
+        classes = {
+            account: "organization" if account in ACCOUNTS else "external"
+            for account in record["shared_account_ids"]
+        }
+        assert record["share_classes"] == classes
+        assert record["unexpected_account_ids"] == [
+            a for a in record["shared_account_ids"] if classes[a] == "external"
+        ]
+        assert record["error"] is None
+
+
+def test_json_has_a_scope_record_for_each_account_or_region_not_audited(keys: None) -> None:
+    denied = next(m for m in MEMBERS if m != OPTED_OUT)
+    with organization(deny_role=[denied]) as emu:
+        result = audit(emu, "--organization", "--format", "json")
+
+    scopes = {(r["account_id"], r["region"]): r for r in scope_records(json.loads(result.stdout))}
+    assert set(scopes) == {(denied, None), (SUSPENDED, None), (OPTED_OUT, "af-south-1")}
+    failed = scopes[denied, None]
+    assert failed == {
+        "kind": "scope",
+        "account_id": denied,
+        "account_name": ACCOUNTS[denied].name,
+        "region": None,
+        "status": "failed",
+        "error": {"code": "AccessDenied", "message": failed["error"]["message"]},
+    }
+    assert emu.role_arn(denied) in failed["error"]["message"]
+    assert scopes[SUSPENDED, None]["status"] == "skipped"
+    assert scopes[SUSPENDED, None]["error"] is None
+    assert scopes[OPTED_OUT, "af-south-1"]["status"] == "not_enabled"
+
+
+def test_jsonl_writes_each_image_and_scope_a_line(org: Emulator) -> None:
+    result = audit(org, "--organization", "--format", "jsonl")
+
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert by_image(records) == active_images(org.scoped_truth)
+    assert {(r["account_id"], r["region"], r["status"]) for r in scope_records(records)} == {
+        (SUSPENDED, None, "skipped"),
+        (OPTED_OUT, "af-south-1", "not_enabled"),
+    }
+    assert all("share_classes" in r and "account_name" in r for r in image_records(records))
+
+
+def test_csv_has_the_organization_header_a_row_per_share_and_one_per_failed_scope(
+    keys: None,
+) -> None:
+    denied = MEMBERS[0]
+    with organization(deny_role=[denied]) as emu:
+        result = audit(emu, "--organization", "--format", "csv")
+
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.splitlines()[0] == (
+        "account_id,region,image_id,shared_account_id,class,unexpected,error_code"
+    )
+    rebuilt: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for row in rows:
+        if row["image_id"]:
+            key = (row["account_id"], row["region"], row["image_id"])
+            rebuilt.setdefault(key, ())
+            if row["shared_account_id"]:
+                rebuilt[key] = (*rebuilt[key], row["shared_account_id"])
+                member = row["shared_account_id"] in ACCOUNTS
+                assert row["class"] == ("organization" if member else "external")
+                assert row["unexpected"] == ("false" if member else "true")
+    expected = {k: v for k, v in active_images(emu.scoped_truth).items() if k[0] != denied}
+    assert rebuilt == expected
+    assert [r for r in rows if not r["image_id"]] == [
+        {"account_id": denied, "region": "", "image_id": "", "shared_account_id": "",
+         "class": "", "unexpected": "", "error_code": "AccessDenied"},
+    ]  # fmt: skip
+
+
+def test_the_table_groups_the_images_by_account(org: Emulator) -> None:
+    result = audit(org, "--organization")
+
+    owners = [
+        found[1]
+        for line in result.stdout.splitlines()
+        if (found := re.match(r"│ ([0-9]{12})", line)) is not None
+    ]
+    runs = [owner for n, owner in enumerate(owners) if n == 0 or owners[n - 1] != owner]
+    assert len(runs) == len(set(runs)) > 1, "each account's rows come together"
+    assert runs == sorted(runs)
+    assert result.stdout.count("├") >= len(runs) - 1
+
+
+# -- exit codes --------------------------------------------------------------------------------
+
+
+def test_a_share_outside_the_organization_exits_1(org: Emulator) -> None:
+    result = audit(org, "--organization", "--format", "json")
+
+    assert result.exit_code == 1
+    assert any(r["unexpected_account_ids"] for r in image_records(json.loads(result.stdout)))
+
+
+def test_members_and_allowlisted_only_exit_0_despite_skipped_and_not_enabled_scopes(
+    org: Emulator, tmp_path: Path
+) -> None:
+    partners = allowlist_of_every_outsider(org, tmp_path)
+
+    result = audit(org, "--organization", "--allowlist", partners, "--format", "json")
+
+    records = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert {r["status"] for r in scope_records(records)} == {"skipped", "not_enabled"}
+    classes = {c for r in image_records(records) for c in r["share_classes"].values()}
+    assert classes == {"organization", "allowlisted"}
+
+
+def test_a_failed_scope_exits_3(keys: None, tmp_path: Path) -> None:
+    with organization(deny_role=[MEMBERS[0]]) as emu:
+        result = audit(
+            emu, "--organization", "--allowlist", allowlist_of_every_outsider(emu, tmp_path)
+        )
+
+    assert result.exit_code == 3
+
+
+def test_a_failed_image_exits_3(keys: None, tmp_path: Path) -> None:
+    image = next(iter(FACTS.images[MEMBERS[0]]["us-east-1"]))
+    with organization(deny_images=[image]) as emu:
+        result = audit(
+            emu, "--organization", "--allowlist", allowlist_of_every_outsider(emu, tmp_path),
+            "--format", "json",
+        )  # fmt: skip
+
+    [failed] = [r for r in image_records(json.loads(result.stdout)) if r["error"]]
+    assert (failed["image_id"], failed["error"]["code"]) == (image, "AccessDeniedException")
+    assert result.exit_code == 3
+
+
+def test_a_share_outside_wins_over_a_failure(keys: None) -> None:
+    with organization(deny_role=[MEMBERS[0]]) as emu:
+        result = audit(emu, "--organization")
+
+    assert result.exit_code == 1
+
+
+# -- the summary -------------------------------------------------------------------------------
+
+
+def test_the_summary_counts_each_account_and_says_why_scopes_were_not_audited(
+    keys: None,
+) -> None:
+    denied = next(m for m in MEMBERS if m != OPTED_OUT)
+    with organization(deny_role=[denied]) as emu:
+        result = audit(emu, "--organization", "--format", "json")
+
+    records = image_records(json.loads(result.stdout))
+    lines = result.stderr.splitlines()
+    flagged_owners = {r["account_id"] for r in records if r["unexpected_account_ids"]}
+    for owner in flagged_owners:
+        mine = [r for r in records if r["account_id"] == owner]
+        shared = sum(1 for r in mine if r["shared_account_ids"])
+        outside = sum(1 for r in mine if r["unexpected_account_ids"])
+        assert (
+            f"account {owner} ({ACCOUNTS[owner].name}): {len(mine)} images, {shared} shared, "
+            f"{outside} shared outside, 0 errors"
+        ) in lines
+    assert (
+        f"skipped: account {SUSPENDED} ({ACCOUNTS[SUSPENDED].name}), every region: "
+        "not ACTIVE in the organization"
+    ) in lines
+    [denial] = [line for line in lines if line.startswith(f"error: account {denied}")]
+    assert denial.startswith(
+        f"error: account {denied} ({ACCOUNTS[denied].name}), every region: AccessDenied: User: "
+    )
+    assert "not enabled: 1 region in 1 account (not audited, not a failure)" in lines
+
+
+def test_a_role_that_cannot_be_assumed_is_one_summary_line_and_no_traceback(keys: None) -> None:
+    with organization(deny_role=[MEMBERS[0]]) as emu:
+        result = audit(emu, "--organization")
+
+    assert "Traceback" not in result.stderr
+    assert "WARNING" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if MEMBERS[0] in line]) == 1
+
+
+def test_the_summary_names_the_accounts_and_regions_audited(org: Emulator) -> None:
+    result = audit(org, "--organization")
+
+    assert re.search(
+        rf"audited {len(active_images(org.scoped_truth))} images in 5 accounts, 3 regions: ",
+        result.stderr,
+    )
+
+
+# -- where the accounts come from --------------------------------------------------------------
+
+
+def test_accounts_from_a_c7n_org_file_and_one_by_one(keys: None, tmp_path: Path) -> None:
+    needs, plain, extra = MEMBERS[0], MEMBERS[1], MEMBERS[2]
+    accounts = tmp_path / "accounts.yml"
+    with organization(external_id_role=[needs]) as emu:
+        accounts.write_text(
+            "accounts:\n"
+            f"  - account_id: '{needs}'\n    name: alpha\n    external_id: {emu.external_id}\n"
+            f"  - account_id: '{plain}'\n    regions: [eu-west-1]\n"
+        )
+        result = audit(
+            emu, "--accounts-file", str(accounts), "--account", extra, "--format", "json"
+        )
+
+    records = json.loads(result.stdout)
+    truth = active_images(emu.scoped_truth)
+    expected = {
+        key: shares
+        for key, shares in truth.items()
+        if key[0] in (needs, extra) or (key[0] == plain and key[1] == "eu-west-1")
+    }
+    assert by_image(records) == expected
+    assert {r["account_name"] for r in image_records(records) if r["account_id"] == needs} == {
+        "alpha"
+    }
+    assert scope_records(records) == [] or all(
+        r["status"] == "not_enabled" for r in scope_records(records)
+    )
+
+
+def test_a_role_needing_an_external_id_is_audited_with_external_id(keys: None) -> None:
+    needs = MEMBERS[0]
+    with organization(external_id_role=[needs]) as emu:
+        refused = audit(emu, "--account", needs, "--format", "json")
+        admitted = audit(
+            emu, "--account", needs, "--external-id", str(emu.external_id), "--format", "json"
+        )
+
+    assert refused.exit_code == 3
+    assert [r["status"] for r in scope_records(json.loads(refused.stdout))] == ["failed"]
+    assert by_image(json.loads(admitted.stdout)) == {
+        k: v for k, v in active_images(emu.scoped_truth).items() if k[0] == needs
+    }
+
+
+def test_the_role_is_named_or_templated(keys: None) -> None:
+    with organization(role_name="AuditRole") as emu:
+        named = audit(emu, "--account", MEMBERS[0], "--role-name", "AuditRole", "--format", "json")
+        templated = audit(
+            emu, "--account", MEMBERS[0], "--role-arn",
+            "arn:{partition}:iam::{account_id}:role/AuditRole", "--format", "json",
+        )  # fmt: skip
+        default = audit(emu, "--account", MEMBERS[0], "--format", "json")
+
+    expected = {k: v for k, v in active_images(emu.scoped_truth).items() if k[0] == MEMBERS[0]}
+    assert by_image(json.loads(named.stdout)) == expected
+    assert by_image(json.loads(templated.stdout)) == expected
+    assert [r["error"]["code"] for r in scope_records(json.loads(default.stdout))] == [
+        "AccessDenied"
+    ]
+
+
+def test_without_a_configured_region_the_first_region_given_is_home(
+    org: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+
+    result = audit(
+        org, "--organization", "--region", "eu-west-1", "--format", "json", regions=False
+    )
+
+    assert result.exit_code == 1, result.stderr
+    assert by_image(json.loads(result.stdout)) == {
+        k: v for k, v in active_images(org.scoped_truth).items() if k[1] == "eu-west-1"
+    }
+
+
+def test_all_regions_audits_every_workspaces_region_each_account_enabled(org: Emulator) -> None:
+    result = audit(org, "--organization", "--all-regions", "--format", "jsonl", regions=False)
+
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert by_image(records) == active_images(org.scoped_truth)
+    not_enabled = {(r["account_id"], r["region"]) for r in scope_records(records)} - {
+        (SUSPENDED, None)
+    }
+    assert (OPTED_OUT, "af-south-1") in not_enabled
+    assert {region for _, region in not_enabled} > {"af-south-1"}, "and the emulator's unserved"
+
+
+# -- usage errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--organization", "wsi-aaaaaaaaa"], "give no IMAGE_ID"),
+        (["--organization", "--all"], "give no IMAGE_ID, --images-file or --all"),
+        (["--account", "123456789012", "--images-file", "-"], "--images-file"),
+        (
+            ["--organization", "--role-name", "A", "--role-arn", "arn:aws:iam::{account_id}:role/A"],
+            "give --role-name or --role-arn, not both",
+        ),
+        (["--all", "--role-name", "Audit"], "are for organization audits"),
+        (["--all", "--external-id", "secret"], "are for organization audits"),
+        (["--organization", "--role-arn", "arn:aws:iam::123456789012:role/Audit"],
+         "does not name a role in each account"),
+        (["--organization", "--role-arn", "arn:aws:iam::{account}:role/Audit"],
+         "cannot be filled in"),
+        (["--account", "12345"], "'12345' is not an AWS account id"),
+    ],
+    ids=["image-id", "all", "images-file", "both-roles", "role-alone", "external-id-alone",
+         "template-one-account", "template-unknown-field", "bad-account"],
+)  # fmt: skip
+def test_a_usage_error_is_one_line_and_sends_no_request(
+    org: Emulator, args: list[str], named: str
+) -> None:
+    result = audit(org, *args)
+
+    assert result.exit_code == 2, result.output
+    assert named in one_error_line(result)
+    assert "Traceback" not in result.output
+    assert org.requests == []
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--organization"], "needs --all-regions or --region"),
+        (["--organization", "--all-regions", "--region", "us-east-1"], "not both"),
+        (["--all-regions", "--all"], "--all-regions is for organization audits"),
+    ],
+    ids=["no-region", "both", "not-an-organization"],
+)
+def test_the_regions_of_an_organization_audit_are_asked_for(
+    org: Emulator, args: list[str], named: str
+) -> None:
+    result = audit(org, *args, regions=False)
+
+    assert result.exit_code == 2
+    assert named in one_error_line(result)
+    assert org.requests == []
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("123456789012\n\n12345  # typo\n", "line 3: '12345' is not an AWS account id"),
+        (
+            "accounts:\n  - account_id: '123456789012'\n  - account_id: 210987654321\n",
+            "account 2: account_id 210987654321 is not an AWS account id",
+        ),
+        (
+            "accounts:\n  - account_id: '123456789012'\n    regions: [us-east-1, EU-WEST-1]\n",
+            "account 1: 'EU-WEST-1' is not a region name",
+        ),
+    ],
+    ids=["plain-line", "unquoted-entry", "region"],
+)
+def test_a_malformed_accounts_file_is_named_with_its_line_or_entry(
+    org: Emulator, tmp_path: Path, text: str, named: str
+) -> None:
+    accounts = tmp_path / "accounts.yml"
+    accounts.write_text(text)
+
+    result = audit(org, "--accounts-file", str(accounts))
+
+    assert result.exit_code == 2
+    assert f"{accounts}, {named}" in one_error_line(result)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert org.requests == []
+
+
+# -- the demo ----------------------------------------------------------------------------------
+
+
+def test_demo_organization_exits_0_and_lists_the_flagged_images() -> None:
+    result = Cli("")("demo", "--organization", "--no-progress", "--images", "3")
+
+    assert result.exit_code == 0, result.stderr
+    assert "FLAGGED" in result.stdout
+    assert "outside the organization" in result.stdout
+    assert re.search(
+        r"audited \d+ images in \d+ accounts, 3 regions: \d+ shared, [1-9]", result.stderr
+    )
+    assert "skipped: account" in result.stderr
