@@ -400,27 +400,33 @@ class OrganizationAudit:
         self, reached: _Reached, region: str, emit: Emit, scopes: asyncio.Semaphore
     ) -> ScopeResult:
         account = reached.account
+        listing = _Listing()
+        images = 0
         async with scopes:
-            settings = await asyncio.to_thread(
-                self._configured.settings_for, region, reached.credentials
-            )
-            listing = _Listing()
-            images = 0
-            async with client_for_settings(
-                settings, config=self._scope_config, transport=self._transport
-            ) as client:
-                fan_out = client.fan_out(
-                    listing.of(client.iter_image_ids()), concurrency=self._scope_concurrency
+            try:
+                settings = await asyncio.to_thread(
+                    self._configured.settings_for, region, reached.credentials
                 )
-                async with aclosing(fan_out) as results:
-                    async for result in results:
-                        images += 1
-                        await emit(
-                            dataclasses.replace(
-                                result, account_id=account.account_id, region=region
+                async with client_for_settings(
+                    settings, config=self._scope_config, transport=self._transport
+                ) as client:
+                    fan_out = client.fan_out(
+                        listing.of(client.iter_image_ids()), concurrency=self._scope_concurrency
+                    )
+                    async with aclosing(fan_out) as results:
+                        async for result in results:
+                            images += 1
+                            await emit(
+                                dataclasses.replace(
+                                    result, account_id=account.account_id, region=region
+                                )
                             )
-                        )
-                self.totals.add(client.stats)
+                    self.totals.add(client.stats)
+            except Exception as error:
+                # Whatever else ends a scope (its settings, its client) ends that scope alone.
+                return ScopeResult(
+                    account.account_id, account.name, region, "failed", images, error
+                )
         if listing.error is not None:
             return ScopeResult(
                 account.account_id, account.name, region, "failed", images, listing.error

@@ -8,12 +8,14 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession, web
 from botocore.loaders import create_loader
-from cli_support import Cli
+from cli_support import Cli, serving_in_thread
 from click.testing import Result
 
 from imgperms_async.emulator import Emulator, ScopedTruth
@@ -202,6 +204,18 @@ def test_csv_has_the_organization_header_a_row_per_share_and_one_per_failed_scop
     ]  # fmt: skip
 
 
+def test_the_table_marks_shares_outside_and_allowlisted_ones(org: Emulator) -> None:
+    truth = active_images(org.scoped_truth)
+    image, shares = next((k, v) for k, v in truth.items() if len(set(v) - set(ACCOUNTS)) >= 2)
+    allowed, *outside = [a for a in shares if a not in ACCOUNTS]
+
+    result = audit(org, "--account", image[0], "--allow-account", allowed)
+
+    assert f"+{allowed}" in result.stdout
+    assert f"!{outside[0]}" in result.stdout
+    assert "FLAGGED" in result.stdout
+
+
 def test_the_table_groups_the_images_by_account(org: Emulator) -> None:
     result = audit(org, "--organization")
 
@@ -267,6 +281,68 @@ def test_a_share_outside_wins_over_a_failure(keys: None) -> None:
         result = audit(emu, "--organization")
 
     assert result.exit_code == 1
+
+
+@contextmanager
+def listing_refused_in(emu: Emulator, region: str) -> Iterator[str]:
+    """A proxy to ``emu`` that refuses every DescribeWorkspaceImages in ``region``."""
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        target = request.headers.get("X-Amz-Target", "")
+        if target.endswith("DescribeWorkspaceImages") and f"/{region}/" in request.headers.get(
+            "Authorization", ""
+        ):
+            return web.json_response(
+                {"__type": "AccessDeniedException", "message": "listing refused"},
+                status=400,
+                content_type="application/x-amz-json-1.1",
+            )
+        async with (
+            ClientSession() as session,
+            session.post(emu.endpoint_url + "/", headers=request.headers, data=body) as answer,
+        ):
+            headers = {
+                k: v
+                for k, v in answer.headers.items()
+                if k.lower() not in ("content-length", "transfer-encoding", "connection")
+            }
+            return web.Response(status=answer.status, body=await answer.read(), headers=headers)
+
+    application = web.Application()
+    application.router.add_post("/", forward)
+    with serving_in_thread(application) as url:
+        yield url
+
+
+def test_a_region_whose_listing_fails_is_a_record_a_row_and_a_summary_line(
+    org: Emulator, tmp_path: Path
+) -> None:
+    member = MEMBERS[0]
+    partners = allowlist_of_every_outsider(org, tmp_path)
+    with listing_refused_in(org, "eu-west-1") as url:
+        outputs = {
+            form: Cli(url)(
+                "audit", "--endpoint-url", url, "--no-progress", "--max-rate", "10000",
+                "--account", member, "--region", "us-east-1", "--region", "eu-west-1",
+                "--allowlist", partners, "--format", form,
+            )
+            for form in ("json", "csv", "table")
+        }  # fmt: skip
+
+    [scope] = scope_records(json.loads(outputs["json"].stdout))
+    assert scope == {
+        "kind": "scope", "account_id": member, "account_name": ACCOUNTS[member].name,
+        "region": "eu-west-1", "status": "failed",
+        "error": {"code": "AccessDeniedException", "message": "listing refused"},
+    }  # fmt: skip
+    assert f"{member},eu-west-1,,,,,AccessDeniedException" in outputs["csv"].stdout.splitlines()
+    assert "AccessDeniedException" in outputs["table"].stdout
+    assert (
+        f"error: account {member} ({ACCOUNTS[member].name}), eu-west-1: "
+        "AccessDeniedException: listing refused"
+    ) in outputs["table"].stderr.splitlines()
+    assert {result.exit_code for result in outputs.values()} == {3}
 
 
 # -- the summary -------------------------------------------------------------------------------
@@ -419,6 +495,7 @@ def test_all_regions_audits_every_workspaces_region_each_account_enabled(org: Em
         (["--organization", "wsi-aaaaaaaaa"], "give no IMAGE_ID"),
         (["--organization", "--all"], "give no IMAGE_ID, --images-file or --all"),
         (["--account", "123456789012", "--images-file", "-"], "--images-file"),
+        (["--organization", "--images-file", "-"], "give no IMAGE_ID, --images-file or --all"),
         (
             ["--organization", "--role-name", "A", "--role-arn", "arn:aws:iam::{account_id}:role/A"],
             "give --role-name or --role-arn, not both",
@@ -431,8 +508,9 @@ def test_all_regions_audits_every_workspaces_region_each_account_enabled(org: Em
          "cannot be filled in"),
         (["--account", "12345"], "'12345' is not an AWS account id"),
     ],
-    ids=["image-id", "all", "images-file", "both-roles", "role-alone", "external-id-alone",
-         "template-one-account", "template-unknown-field", "bad-account"],
+    ids=["image-id", "all", "images-file", "organization-images-file", "both-roles",
+         "role-alone", "external-id-alone", "template-one-account", "template-unknown-field",
+         "bad-account"],
 )  # fmt: skip
 def test_a_usage_error_is_one_line_and_sends_no_request(
     org: Emulator, args: list[str], named: str

@@ -274,6 +274,18 @@ async def test_regions_and_accounts_given_twice_are_audited_once() -> None:
     assert len(outcome.scopes) == 1
 
 
+async def test_throttled_scopes_are_retried_and_lose_no_image() -> None:
+    """The emulator throttles each (account, region) apart, as AWS does."""
+    two = [MANAGEMENT, MEMBERS[0]]
+    with organization(rate=1000, burst=1, images=4) as emu:
+        audit = audit_of(emu, accounts=[Account(a) for a in two], regions=["us-east-1"])
+        outcome = await everything(audit)
+
+    assert audit.totals.throttles > 0
+    assert [r.error for r in outcome.images if r.error is not None] == []
+    assert outcome.answer() == {a: {"us-east-1": truth_of(emu, [a])[a]["us-east-1"]} for a in two}
+
+
 # -- accounts that cannot be audited -----------------------------------------------------------
 
 
@@ -518,6 +530,29 @@ async def test_a_listing_that_fails_in_one_region_fails_that_scope_only(
     assert (failure.status, code_of(failure)) == ("failed", "AccessDeniedException")
     expected = truth_of(emu, active(emu))
     del expected[MANAGEMENT]["eu-west-1"]
+    assert outcome.answer() == expected
+
+
+async def test_whatever_ends_a_scope_is_that_scopes_result_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Here a scope's client cannot even be made: the other scopes go on."""
+
+    def none_in_eu_west_1(settings: Any, **options: Any) -> ImagePermissionsClient:
+        if settings.region_name == "eu-west-1":
+            raise RuntimeError("no client in eu-west-1")
+        return client_for_settings(settings, **options)
+
+    monkeypatch.setattr("imgperms_async._organization.client_for_settings", none_in_eu_west_1)
+    with organization() as emu:
+        outcome = await everything(audit_of(emu))
+
+    failed = [s for s in outcome.scopes if s.status == "failed"]
+    assert {(s.account_id, s.region) for s in failed} == {(a, "eu-west-1") for a in active(emu)}
+    assert {str(s.error) for s in failed} == {"no client in eu-west-1"}
+    expected = truth_of(emu, active(emu))
+    for regions in expected.values():
+        del regions["eu-west-1"]
     assert outcome.answer() == expected
 
 
