@@ -26,7 +26,11 @@ AccountStatus = Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"]
 _NOT_AN_ORGANIZATION: Final = frozenset(
     {"AWSOrganizationsNotInUseException", "AccessDeniedException", "AccessDenied"}
 )
-_DENIED: Final = frozenset({"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"})
+_CANNOT_TELL: Final = frozenset(
+    {"UnauthorizedOperation", "AccessDenied", "AccessDeniedException", "AuthFailure"}
+)
+"""DescribeRegions refused: the account may not ask, or has not enabled the region it was
+asked in (EC2 answers AuthFailure there)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +132,14 @@ def _sts_client(configured: BotocoreSession, region: str, service: str, **keys: 
 def enabled_regions(
     configured: BotocoreSession, region: str, credentials: Credentials
 ) -> frozenset[str] | None:
-    """The regions the account has enabled (EC2 DescribeRegions), or ``None`` when the account
-    may not ask: then every region is tried, and one not enabled says so when called."""
+    """The regions the account has enabled (EC2 DescribeRegions), or ``None`` when it cannot
+    tell (it may not ask, or has not enabled ``region`` itself): then every region is tried, and
+    one not enabled says so when called."""
     client = configured.client("ec2", region, credentials=credentials)
     try:
         answer = client.describe_regions(AllRegions=False)
     except BotocoreClientError as error:
-        if error.response.get("Error", {}).get("Code") in _DENIED:
+        if error.response.get("Error", {}).get("Code") in _CANNOT_TELL:
             return None
         raise
     return frozenset(

@@ -370,6 +370,21 @@ async def test_a_disabled_opt_in_region_is_not_enabled_and_no_failure() -> None:
     assert outcome.answer() == truth_of(emu, active(emu))
 
 
+async def test_a_member_without_the_home_region_is_audited_where_it_has_enabled() -> None:
+    """Its DescribeRegions, asked in the home region, is refused: every region is tried."""
+    with organization() as emu:
+        outcome = await everything(
+            audit_of(emu, region_name="af-south-1", accounts=[Account(OPTED_OUT)])
+        )
+
+    assert outcome.statuses() == {
+        (OPTED_OUT, "us-east-1"): "audited",
+        (OPTED_OUT, "eu-west-1"): "audited",
+        (OPTED_OUT, "af-south-1"): "not_enabled",
+    }
+    assert outcome.answer() == truth_of(emu, [OPTED_OUT])
+
+
 # -- behind a proxy that answers some requests itself ------------------------------------------
 
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/[0-9]{8}/([^/]+)/([^/]+)/")
