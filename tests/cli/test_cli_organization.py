@@ -571,6 +571,45 @@ def test_a_malformed_accounts_file_is_named_with_its_line_or_entry(
     assert org.requests == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli/_commands.py (accounts=None if organization else accounts_to_audit(...)): "
+    "--organization with --account or --accounts-file audits every member and ignores the "
+    "accounts given, without reading the file",
+)
+@pytest.mark.parametrize("given", ["--account", "--accounts-file"])
+def test_the_whole_organization_or_accounts_given_not_both(
+    org: Emulator, tmp_path: Path, given: str
+) -> None:
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text(f"{MEMBERS[0]}\n")
+    value = MEMBERS[0] if given == "--account" else str(accounts)
+
+    result = audit(org, "--organization", given, value)
+
+    assert result.exit_code == 2
+    assert given in one_error_line(result)
+    assert org.requests == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli/_inputs.py accounts_to_audit / cli/_commands.py: an accounts file that names no "
+    "account audits nothing and exits 0, where ids given explicitly that turn out to be none "
+    "are a usage error (CONTRACT.md; --allow-empty for image ids)",
+)
+def test_an_accounts_file_that_names_no_account_is_a_usage_error(
+    org: Emulator, tmp_path: Path
+) -> None:
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text("# nobody yet\n")
+
+    result = audit(org, "--accounts-file", str(accounts))
+
+    assert result.exit_code == 2
+    assert str(accounts) in one_error_line(result)
+
+
 # -- the demo ----------------------------------------------------------------------------------
 
 

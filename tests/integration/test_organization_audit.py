@@ -815,6 +815,43 @@ async def test_the_role_name_is_assumed_in_every_member() -> None:
     assert outcome.answer() == truth_of(emu, active(emu))
 
 
+async def test_the_role_arn_is_in_the_partition_of_the_home_region(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As if the emulator's region were in the China partition (it serves no such region)."""
+    asked: list[str] = []
+
+    def china(self: BotocoreSession, region: str) -> str:
+        asked.append(region)
+        return "aws-cn"
+
+    monkeypatch.setattr(BotocoreSession, "partition", china)
+    with organization() as emu:
+        await everything(audit_of(emu, regions=None))
+
+    assert asked == [emu.region]
+    tried = [str(r.role_arn) for r in emu.requests if r.operation == "AssumeRole"]
+    assert sorted(tried) == sorted(
+        f"arn:aws-cn:iam::{m}:role/OrganizationAccountAccessRole" for m in MEMBERS
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [({"duration_secs": 7200}, "ValidationError"), ({"session_name": "x"}, "ParamValidationError")],
+    ids=["duration-over-the-roles-hour", "session-name-too-short"],
+)
+async def test_assume_role_is_asked_for_the_session_name_and_duration_given(
+    options: dict[str, Any], code: str
+) -> None:
+    with organization() as emu:
+        outcome = await everything(audit_of(emu, **options))
+
+    failed = {s.account_id: code_of(s) for s in outcome.scopes if s.status == "failed"}
+    assert failed == dict.fromkeys(MEMBERS, code)
+    assert outcome.answer() == truth_of(emu, [MANAGEMENT])
+
+
 async def test_a_role_arn_template_is_filled_in_for_every_member() -> None:
     template = "arn:{partition}:iam::{account_id}:role/OrganizationAccountAccessRole"
     with organization() as emu:
