@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
+from urllib.request import Request, urlopen
 
 import pytest
 from moto_support import MOTO_KEYS, moto_client, moto_server, seed_moto_image
@@ -54,10 +55,16 @@ def session_keys(url: str, account: str, management: str) -> dict[str, str]:
     }
 
 
+def reset(url: str) -> None:
+    """moto keeps every server's state in the one process: start from none, leave none."""
+    urlopen(Request(url + "/moto-api/reset", method="POST"), timeout=10).close()
+
+
 @pytest.fixture(scope="module")
 def moto_organization() -> Iterator[MotoOrganization]:
     """A management account, two members and a closed one, with images of every kind."""
     with moto_server() as url:
+        reset(url)
         organizations = moto_client(url, "organizations")
         organizations.create_organization(FeatureSet="ALL")
         made = [
@@ -80,6 +87,7 @@ def moto_organization() -> Iterator[MotoOrganization]:
         seed(second, "eu-west-1", "outside", [OUTSIDERS[5]])
         seed(closed, "us-east-1", "closed", [OUTSIDERS[6]])
         yield MotoOrganization(url, management, (first, second), closed)
+        reset(url)
 
 
 def boto3_answer(org: MotoOrganization, regions: tuple[str, ...]) -> Answer:
