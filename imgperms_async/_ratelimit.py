@@ -257,7 +257,12 @@ class _SendRate:
 
 
 class AdaptiveRateLimiter:
-    """Free until the first throttle, then paced at a CUBIC-controlled rate (botocore adaptive)."""
+    """Free until the first throttle, then paced at a CUBIC-controlled rate (botocore adaptive).
+
+    With a ``ceiling`` (the caller knows the limit: ``max_rate``) it paces from the first request
+    at the ceiling and never goes above it, and still cuts on a throttle, which it meets when the
+    limit is shared with other callers of the same account and region.
+    """
 
     _MIN_RATE_PER_SEC: Final = 0.5
     _MAX_GROWTH: Final = 2.0
@@ -265,19 +270,40 @@ class AdaptiveRateLimiter:
     """Tokens saved up for at most this long: botocore allows a whole second's worth, and a burst
     that large after a pause is exactly what a server with a small burst allowance throttles."""
 
-    __slots__ = ("_bucket", "_cubic", "_enabled", "_last_cut_at", "_send_rate", "_time")
+    __slots__ = (
+        "_bucket",
+        "_ceiling",
+        "_cubic",
+        "_enabled",
+        "_last_cut_at",
+        "_send_rate",
+        "_throttled",
+        "_time",
+    )
 
-    def __init__(self, *, time: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        ceiling: float | None = None,
+        time: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if ceiling is not None and not ceiling > 0:
+            raise ValueError(f"ceiling must be positive, got {ceiling!r}")
         self._time = time
+        self._ceiling = math.inf if ceiling is None else ceiling
         self._cubic = Cubic(start_time=time())
         self._send_rate = _SendRate(time=time)
-        self._bucket = _TokenBucket(rate=1.0, capacity=1.0, tokens=0.0, time=time, sleep=sleep)
-        self._enabled = False
+        rate, tokens = (1.0, 0.0) if ceiling is None else (ceiling, 1.0)
+        self._bucket = _TokenBucket(rate=rate, capacity=1.0, tokens=tokens, time=time, sleep=sleep)
+        self._enabled = ceiling is not None
+        self._throttled = False
         self._last_cut_at = -math.inf
 
     @property
     def enabled(self) -> bool:
-        """Whether requests are paced: from the first throttle on, for the life of the client."""
+        """Whether requests are paced: from the first throttle on (from the start under a
+        ceiling), for the life of the client."""
         return self._enabled
 
     @property
@@ -305,19 +331,22 @@ class AdaptiveRateLimiter:
         requests in flight then collapses to a crawl it takes seconds to climb out of.
         """
         measured = self._send_rate.record()
-        if not throttled and not self._enabled:
-            return  # nothing is paced yet: only the sending rate needs keeping
+        if not throttled and not self._throttled:
+            return  # CUBIC has nothing to go on yet: only the sending rate needs keeping
         now = self._time()
         if throttled and sent_at < self._last_cut_at:
             return
         if throttled:
             rate_at_failure = min(measured, self._bucket.rate) if self._enabled else measured
             new_rate = self._cubic.rate_after_throttle(rate_at_failure, now)
-            self._enabled = True
+            self._enabled = self._throttled = True
             self._last_cut_at = now
         else:
             new_rate = self._cubic.rate_after_success(now)
-        rate = max(min(new_rate, self._MAX_GROWTH * measured), self._MIN_RATE_PER_SEC)
+        rate = min(
+            max(min(new_rate, self._MAX_GROWTH * measured), self._MIN_RATE_PER_SEC),
+            self._ceiling,
+        )
         self._bucket.reconfigure(
             rate=rate, capacity=max(rate * self._BURST_SECS, 1.0), drain=throttled
         )

@@ -24,6 +24,16 @@ from imgperms_async import (
     ParamValidationError,
     ResourceNotFoundException,
 )
+from imgperms_async._botocore_settings import Settings
+from imgperms_async._client import _rate_limiter
+from imgperms_async._client_config import RetryMode
+from imgperms_async._credentials import Credentials
+from imgperms_async._ratelimit import (
+    AdaptiveRateLimiter,
+    FixedRateLimiter,
+    NoRateLimiter,
+    SlowStart,
+)
 from imgperms_async.emulator import EmulatorCredentials
 from imgperms_async.emulator._sigv4 import SignedRequest, SigV4Verifier
 
@@ -270,3 +280,38 @@ async def test_a_plain_break_out_of_fan_out_sends_nothing_more() -> None:
 
         assert asyncio.all_tasks() - before == set()
         assert len(transport.requests) == sent <= 8
+
+
+def settings_of(retry_mode: RetryMode | None = None) -> Settings:
+    return Settings(
+        region_name="us-east-1",
+        endpoint_url="https://workspaces.us-east-1.amazonaws.com",
+        credentials=Credentials("AKIDEXAMPLE", "secret"),
+        ca_bundle=None,
+        max_attempts=None,
+        retry_mode=retry_mode,
+    )
+
+
+def test_max_rate_in_adaptive_mode_is_the_ceiling_of_the_adaptive_limiter() -> None:
+    limiter = _rate_limiter(ClientConfig(max_rate=2.0), settings_of())
+
+    assert isinstance(limiter, AdaptiveRateLimiter)
+    assert limiter.enabled
+    assert limiter.rate_per_sec == 2.0
+
+
+@pytest.mark.parametrize(
+    ("retry_mode", "max_rate", "kind"),
+    [
+        ("adaptive", None, SlowStart),
+        ("standard", 2.0, FixedRateLimiter),
+        ("standard", None, NoRateLimiter),
+    ],
+)
+def test_each_retry_mode_and_max_rate_gets_its_limiter(
+    retry_mode: RetryMode, max_rate: float | None, kind: type[object]
+) -> None:
+    limiter = _rate_limiter(ClientConfig(max_rate=max_rate), settings_of(retry_mode))
+
+    assert isinstance(limiter, kind)

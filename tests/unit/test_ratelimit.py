@@ -231,6 +231,44 @@ async def test_adaptive_rate_never_exceeds_twice_the_measured_rate() -> None:
     assert limiter.rate_per_sec == pytest.approx(2 * 10, rel=1e-3)
 
 
+async def test_under_a_ceiling_requests_are_paced_at_it_from_the_first() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ceiling=2.0, time=clock, sleep=clock.sleep)
+    log: list[str] = []
+    tasks = [acquire_in_background(limiter, log, str(i)) for i in range(5)]
+
+    await settle()
+    assert log == ["0"]
+    await clock.advance(1.0)
+
+    assert log == ["0", "1", "2"]
+    for task in tasks:
+        task.cancel()
+
+
+async def test_successes_never_lift_the_rate_above_the_ceiling() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ceiling=2.0, time=clock, sleep=clock.sleep)
+
+    feed_steady_responses(limiter, clock, ticks=range(1, 200))
+
+    assert limiter.rate_per_sec == 2.0
+
+
+async def test_under_a_ceiling_a_throttle_still_cuts_and_the_rate_regrows_only_to_it() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ceiling=2.0, time=clock, sleep=clock.sleep)
+    feed_steady_responses(limiter, clock, ticks=range(1, 21))
+    clock.now = 2.1
+    limiter.on_response(throttled=True, sent_at=clock.now)
+    cut = limiter.rate_per_sec
+
+    feed_steady_responses(limiter, clock, ticks=range(22, 400))
+
+    assert cut == pytest.approx(0.7 * 2.0)
+    assert limiter.rate_per_sec == 2.0
+
+
 async def test_a_throttle_of_a_request_sent_after_the_last_cut_cuts_again() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(time=clock, sleep=clock.sleep)
