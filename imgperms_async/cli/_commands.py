@@ -20,7 +20,7 @@ from typing import IO, Any, Final, get_args
 
 import click
 
-from imgperms_async import ClientConfig, InvalidSettingError, __version__
+from imgperms_async import Account, ClientConfig, InvalidSettingError, __version__
 from imgperms_async._botocore_settings import (
     BotocoreSession,
     check_endpoint_url,
@@ -219,7 +219,7 @@ def _client_tuning(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--allow-empty",
     is_flag=True,
-    help="Ids given that turn out to be none (an empty file) are a clean audit, not an error.",
+    help="Ids or accounts given that turn out to be none (an empty file) are a clean audit.",
 )
 @click.option(
     "--organization",
@@ -371,6 +371,7 @@ def audit(
         every_image=every_image,
         organization=organization,
         in_organization=in_organization,
+        accounts_given=accounts_file is not None or bool(account_ids),
         role_options=role_name is not None or role_arn_template is not None or bool(external_id),
         role_name=role_name,
         role_arn_template=role_arn_template,
@@ -402,7 +403,9 @@ def audit(
     if in_organization:
         run = OrganizationRun(
             OrganizationPlan(
-                accounts=None if organization else accounts_to_audit(account_ids, accounts_file),
+                accounts=None
+                if organization
+                else _accounts(account_ids, accounts_file, allow_empty=allow_empty),
                 regions=None if all_regions else regions,
                 role_name=role_name or DEFAULT_ROLE_NAME,
                 role_arn_template=role_arn_template,
@@ -441,6 +444,7 @@ def _check_choices(
     every_image: bool,
     organization: bool,
     in_organization: bool,
+    accounts_given: bool,
     role_options: bool,
     role_name: str | None,
     role_arn_template: str | None,
@@ -450,6 +454,10 @@ def _check_choices(
     """The combinations of options that name one audit; every other is a usage error."""
     if every_image and (image_ids or images_file):
         raise click.UsageError("--all audits every image: give no IMAGE_ID or --images-file")
+    if organization and accounts_given:
+        raise click.UsageError(
+            "--organization audits every account it lists: give no --account or --accounts-file"
+        )
     if in_organization and (every_image or image_ids or images_file):
         raise click.UsageError(
             "an organization audit audits every image of each account: give no IMAGE_ID, "
@@ -502,6 +510,18 @@ def _image_ids(
             "image id (pass --allow-empty if that is expected)"
         )
     return ids
+
+
+def _accounts(
+    account_ids: tuple[str, ...], accounts_file: IO[str] | None, *, allow_empty: bool
+) -> tuple[Account, ...]:
+    accounts = accounts_to_audit(account_ids, accounts_file)
+    if not accounts and not allow_empty:
+        raise click.UsageError(
+            f"nothing to audit: {accounts_file.name if accounts_file else 'the input'} names no account "
+            "(pass --allow-empty if that is expected)"
+        )
+    return accounts
 
 
 def _config(**settings: Any) -> ClientConfig:

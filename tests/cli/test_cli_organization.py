@@ -571,12 +571,6 @@ def test_a_malformed_accounts_file_is_named_with_its_line_or_entry(
     assert org.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/_commands.py (accounts=None if organization else accounts_to_audit(...)): "
-    "--organization with --account or --accounts-file audits every member and ignores the "
-    "accounts given, without reading the file",
-)
 @pytest.mark.parametrize("given", ["--account", "--accounts-file"])
 def test_the_whole_organization_or_accounts_given_not_both(
     org: Emulator, tmp_path: Path, given: str
@@ -592,12 +586,6 @@ def test_the_whole_organization_or_accounts_given_not_both(
     assert org.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/_inputs.py accounts_to_audit / cli/_commands.py: an accounts file that names no "
-    "account audits nothing and exits 0, where ids given explicitly that turn out to be none "
-    "are a usage error (CONTRACT.md; --allow-empty for image ids)",
-)
 def test_an_accounts_file_that_names_no_account_is_a_usage_error(
     org: Emulator, tmp_path: Path
 ) -> None:
@@ -608,6 +596,19 @@ def test_an_accounts_file_that_names_no_account_is_a_usage_error(
 
     assert result.exit_code == 2
     assert str(accounts) in one_error_line(result)
+
+
+def test_an_empty_accounts_file_with_allow_empty_is_a_clean_audit_of_nothing(
+    org: Emulator, tmp_path: Path
+) -> None:
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text("# nobody yet\n")
+
+    result = audit(org, "--accounts-file", str(accounts), "--allow-empty", "--format", "json")
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert [r for r in org.requests if r.service == "workspaces"] == []
 
 
 # -- the demo ----------------------------------------------------------------------------------
