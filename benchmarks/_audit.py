@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from benchmarks import _env, _server
-from benchmarks._scenarios import SEED, Skipped, child_env, log, run_pinned, serving
+from benchmarks._scenarios import SEED, Skipped, log, run_pinned, serving, tool_env
 
 POLICY_NAME: Final = "workspaces-image-cross-account"
 POLICY: Final = f"""policies:
@@ -76,23 +76,17 @@ class Audit:
         return run.shares_found / self.truth_shares
 
 
-def _tool_env(server: _server.Server) -> dict[str, str]:
-    """The emulator's credentials, and its endpoint for every service (c7n also calls STS and
-    the tagging API)."""
-    return {**child_env(), **server.credentials, "AWS_ENDPOINT_URL": server.endpoint_url}
-
-
 def _timed(
     label: str, command: list[str], server: _server.Server, cwd: Path
 ) -> tuple[subprocess.CompletedProcess[str], float, float]:
     server_before, started = server.cpu_secs(), time.perf_counter()
-    completed = run_pinned(command, env=_tool_env(server), cwd=str(cwd), check=False)
+    completed = run_pinned(command, env=tool_env(server), cwd=str(cwd), check=False)
     wall = time.perf_counter() - started
     log(f"audit {label:<24} {wall:6.1f} s, exit {completed.returncode}")
     return completed, wall, server.cpu_secs() - server_before
 
 
-def _last_line(stderr: str) -> str:
+def last_line(stderr: str) -> str:
     """The last line that names an error (a traceback's last line), else the last line at all."""
     lines = stderr.strip().splitlines()
     errors = [line for line in lines if "Error" in line or "Exception" in line]
@@ -107,7 +101,7 @@ def _custodian(server: _server.Server, work: Path) -> AuditRun:
     found = work / "out" / POLICY_NAME / "resources.json"
     if not found.exists():
         return AuditRun(
-            CUSTODIAN, wall, 0, 0, completed.returncode, server_cpu, _last_line(completed.stderr)
+            CUSTODIAN, wall, 0, 0, completed.returncode, server_cpu, last_line(completed.stderr)
         )
     resources: list[dict[str, Any]] = json.loads(found.read_text())
     shares = sum(len(resource.get(VIOLATIONS, ())) for resource in resources)
@@ -120,7 +114,7 @@ def _imgperms(server: _server.Server, work: Path) -> AuditRun:
     completed, wall, server_cpu = _timed(IMGPERMS, command, server, work)
     if completed.returncode not in (0, 1):
         return AuditRun(
-            IMGPERMS, wall, 0, 0, completed.returncode, server_cpu, _last_line(completed.stderr)
+            IMGPERMS, wall, 0, 0, completed.returncode, server_cpu, last_line(completed.stderr)
         )
     records: list[dict[str, Any]] = json.loads((work / "audit.json").read_text())
     shares = sum(len(record["shared_account_ids"]) for record in records if not record["error"])

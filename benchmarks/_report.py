@@ -20,6 +20,7 @@ from typing import Final
 
 from benchmarks import _env, _server
 from benchmarks._audit import CUSTODIAN, IMGPERMS, Audit
+from benchmarks._organization import BURST, IMAGES, RATE, REGIONS, OrganizationAudit
 from benchmarks._scenarios import (
     SERVER_BOUND,
     STARTUP_FLOOR,
@@ -41,6 +42,9 @@ THROTTLED_SLOWDOWN_TARGET: Final = 1.05
 THROTTLED_SHARE_TARGET: Final = 0.03
 MEMORY_GROWTH_TARGET_MB: Final = 60
 STARTUP_TARGET: Final = 0.6
+ORGANIZATION_SLOWDOWN_TARGET: Final = 1.1
+ORGANIZATION_THROTTLED_TARGET: Final = 0.05
+ORGANIZATION_RSS_TARGET_MB: Final = 60
 
 Metric = Callable[[Measurement], float]
 
@@ -63,6 +67,7 @@ class Results:
     memory: Memory | None = None
     startup: Startup | None = None
     audit: Audit | None = None
+    organization: OrganizationAudit | None = None
     chart_skipped: str | None = None
     """Why no chart was drawn, when the throughput scenario ran but matplotlib is missing."""
 
@@ -198,6 +203,34 @@ def _throttled_targets(throttled: Throttled) -> list[Target]:
     ]
 
 
+def _organization_targets(organization: OrganizationAudit) -> list[Target]:
+    """Wall time, images lost, throttled share, peak RSS: in that order."""
+    slowdown, growth = organization.slowdown, organization.rss_growth_mb
+    return [
+        # Three decimals: a run just above the target must not read as 1.10x and FAIL.
+        Target(
+            f"organization: <= {ORGANIZATION_SLOWDOWN_TARGET}x ideal",
+            f"{slowdown:.3f}x",
+            slowdown <= ORGANIZATION_SLOWDOWN_TARGET,
+        ),
+        Target(
+            "organization: 0 images lost",
+            str(organization.lost),
+            organization.lost == 0 and organization.completed,
+        ),
+        Target(
+            f"organization: <= {ORGANIZATION_THROTTLED_TARGET:.0%} requests throttled",
+            f"{organization.throttled_share:.1%}",
+            organization.throttled_share <= ORGANIZATION_THROTTLED_TARGET,
+        ),
+        Target(
+            f"organization: peak RSS <= one-account audit + {ORGANIZATION_RSS_TARGET_MB} MB",
+            f"{growth:+.1f} MB",
+            growth <= ORGANIZATION_RSS_TARGET_MB,
+        ),
+    ]
+
+
 def targets(results: Results) -> list[Target]:
     found: list[Target] = []
     if throughput := results.throughput:
@@ -231,6 +264,8 @@ def targets(results: Results) -> list[Target]:
                 ours.error is None and ours.shares_found == audit.truth_shares,
             )
         )
+    if organization := results.organization:
+        found += _organization_targets(organization)
     return found
 
 
@@ -459,6 +494,72 @@ def _audit_section(audit: Audit) -> list[str]:
     ]
 
 
+def _organization_section(organization: OrganizationAudit) -> list[str]:
+    run, one = organization.run, organization.one_account
+    slowdown, lost, throttled, rss = _organization_targets(organization)
+    rows = [
+        ("scopes audited", f"{organization.scopes_audited} of {organization.scopes}", "", ""),
+        (
+            f"ideal: the busiest scope's {organization.busiest_requests} requests at {RATE:g}/s",
+            f"{organization.ideal_secs:.1f} s",
+            "",
+            "",
+        ),
+        (
+            "wall time (start-up included)",
+            f"{run.wall_secs:.1f} s, {slowdown.measured} ideal",
+            f"<= {ORGANIZATION_SLOWDOWN_TARGET}x",
+            slowdown.verdict,
+        ),
+        ("images lost", f"{organization.lost:,} of {organization.images:,}", "0", lost.verdict),
+        (
+            "WorkSpaces requests, and the fewest that audit every scope",
+            f"{organization.workspaces_requests:,}, {organization.fewest_requests:,}",
+            "",
+            "",
+        ),
+        (
+            "WorkSpaces requests throttled",
+            f"{organization.throttled:,} of {organization.workspaces_requests:,},"
+            f" {throttled.measured}",
+            f"<= {ORGANIZATION_THROTTLED_TARGET:.0%}",
+            throttled.verdict,
+        ),
+        (
+            "peak RSS: organization, one-account audit",
+            f"{run.peak_rss_mb:.1f} MB, {one.peak_rss_mb:.1f} MB: {rss.measured}",
+            f"<= +{ORGANIZATION_RSS_TARGET_MB} MB",
+            rss.verdict,
+        ),
+        ("server CPU", _share(run.server_share), "", ""),
+        (
+            "exit status: organization, one-account audit",
+            f"{run.exit_code}, {one.exit_code}",
+            "",
+            "",
+        ),
+    ]
+    suspended = organization.accounts - organization.audited_accounts
+    return [
+        f"## Organization: `imgperms audit --organization --all-regions`,"
+        f" {organization.audited_accounts} accounts x {len(REGIONS)} regions x {IMAGES} images,"
+        f" {RATE:g} req/s burst {BURST:g} per account and region",
+        "",
+        *_table(("figure", "measured", "target", "result"), rows),
+        f"The organization holds {organization.accounts} accounts, {suspended} of them SUSPENDED,"
+        " which the audit skips as it must. A scope's requests are the fewest a correct client makes:"
+        " its DescribeWorkspaceImages pages, then each image's permission pages. The baseline is"
+        f" `imgperms audit --all --region {REGIONS[0]}` of one account of {IMAGES} images.",
+        "",
+        *[
+            f"The {label} produced no whole result: {audit.error}"
+            for label, audit in (("organization audit", run), ("one-account audit", one))
+            if audit.error
+        ],
+        "",
+    ]
+
+
 def render(results: Results) -> str:
     lines = _header(results.quick)
     if found := targets(results):
@@ -481,6 +582,8 @@ def render(results: Results) -> str:
         lines += _startup_section(results.startup)
     if results.audit:
         lines += _audit_section(results.audit)
+    if results.organization:
+        lines += _organization_section(results.organization)
     return "\n".join(lines)
 
 

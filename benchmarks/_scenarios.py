@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
@@ -49,6 +49,18 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def tool_env(server: _server.Server) -> dict[str, str]:
+    """The emulator's credentials, and its endpoint for every service (c7n also calls STS and
+    the tagging API; an organization audit STS, Organizations and EC2)."""
+    return {**child_env(), **server.credentials, "AWS_ENDPOINT_URL": server.endpoint_url}
+
+
+def on_client_core() -> Callable[[], None] | None:
+    """A child's ``preexec_fn`` that pins it to the client core, or ``None`` where it cannot be."""
+    cpus = _server.pinned_to(_server.CLIENT_CPU)
+    return None if cpus is None else lambda: os.sched_setaffinity(0, cpus)
+
+
 def run_pinned(
     command: Sequence[str],
     *,
@@ -57,7 +69,6 @@ def run_pinned(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``command`` on the client core, in ``child_env()`` unless ``env`` is given."""
-    cpus = _server.pinned_to(_server.CLIENT_CPU)
     return subprocess.run(
         command,
         capture_output=True,
@@ -65,7 +76,7 @@ def run_pinned(
         check=check,
         cwd=cwd,
         env=child_env() if env is None else env,
-        preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
+        preexec_fn=on_client_core(),
     )
 
 
@@ -392,16 +403,20 @@ class Startup:
         return statistics.median(self.runs[label])
 
 
-def startup(repeats: int) -> Startup:
-    """Every program imports byte-compiled code: pip compiles site-packages at install time, but
-    an editable checkout under ``PYTHONDONTWRITEBYTECODE`` would recompile imgperms_async from
-    source in each process (about 40 ms here), which no installed copy ever does."""
+def byte_compile_imgperms() -> None:
+    """Let every process import byte-compiled code: pip compiles site-packages at install time,
+    but an editable checkout under ``PYTHONDONTWRITEBYTECODE`` would recompile imgperms_async
+    from source in each process (about 40 ms here), which no installed copy ever does."""
     import imgperms_async
 
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", os.path.dirname(imgperms_async.__file__)],
         check=True,
     )
+
+
+def startup(repeats: int) -> Startup:
+    byte_compile_imgperms()
     state = _server.fixed_state(1, ACCOUNTS_PER_IMAGE)
     launcher = ["benchmarks._server", "--images", "1", "--accounts", str(ACCOUNTS_PER_IMAGE)]
     with serving(launcher) as server:

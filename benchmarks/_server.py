@@ -19,7 +19,7 @@ import sys
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from imgperms_async.emulator import Emulator, run_emulator
 
@@ -63,10 +63,15 @@ class Server:
             counters: dict[str, int] = json.load(answer)["counters"]
         return counters
 
-    def truth(self) -> dict[str, tuple[str, ...]]:
-        """Image id -> shared account ids, for every account and region, from ``/_emulator/truth``."""
+    def scoped_truth(self) -> dict[str, Any]:
+        """``GET /_emulator/truth`` as served: the organization, and ``images[account][region]``."""
         with urllib.request.urlopen(f"{self.endpoint_url}/_emulator/truth", timeout=10) as answer:
-            scopes: dict[str, dict[str, dict[str, list[str]]]] = json.load(answer)["images"]
+            truth: dict[str, Any] = json.load(answer)
+        return truth
+
+    def truth(self) -> dict[str, tuple[str, ...]]:
+        """Image id -> shared account ids, for every account and region."""
+        scopes: dict[str, dict[str, dict[str, list[str]]]] = self.scoped_truth()["images"]
         return {
             image: tuple(shares)
             for regions in scopes.values()

@@ -1,0 +1,281 @@
+"""An organization at AWS's limits per scope: ``imgperms audit --organization --all-regions``.
+
+The claim: an organization of 50 accounts x 3 regions x 20 images, served with AWS's documented
+WorkSpaces limit per account and region (2 requests/s, burst 5), is audited in at most 1.1x the
+ideal time, with no image lost, at most 5 % of the requests throttled, and a peak RSS at most
+60 MB above a one-account audit of 20 images.
+
+Accounts: the emulator's ``--accounts N`` serves the management account and N members, and
+suspends a tenth of the members (at least one, from four on), which an organization audit skips
+as it must. So the full plan asks for 54 members: 55 accounts, 5 of them SUSPENDED, 50 ACTIVE
+ones audited (``Plan.organization_members``); the report says how many of each it met. The three
+regions are WorkSpaces regions no account can disable, and the emulator's DescribeRegions lists
+only the regions it serves, so ``--all-regions`` audits exactly those 3 x 50 scopes (the other
+WorkSpaces regions become ``not_enabled`` scope records, which cost no WorkSpaces request).
+
+Ideal: scopes are throttled apart and run side by side, so the busiest scope bounds the audit:
+its requests at 2/s. A scope's requests are the fewest a correct client makes, counted from the
+emulator's truth: the pages of DescribeWorkspaceImages (at most 25 images a page) and, for each
+image, max(1, ceil(shares / 25)) pages of DescribeWorkspaceImagePermissions. The burst is left
+out of the ideal, as the claim defines it.
+
+The baseline is ``imgperms audit --all`` of one account of 20 images, served without limits: a
+one-account audit has no default rate of 2/s, so at the limits it would be throttled and retry,
+which changes its time, not its memory.
+
+Both audits run as a user runs them, a fresh ``python -m imgperms_async`` on the client core with
+the emulator's credentials and ``AWS_ENDPOINT_URL``, and fresh emulators: the parent times the
+child and reaps it with ``os.wait4``, whose ``ru_maxrss`` is that child's peak alone (not the
+largest of every child this suite has reaped, as ``RUSAGE_CHILDREN`` would be). The throttled
+share is the emulator's ``throttled`` counter (it throttles WorkSpaces only) over its WorkSpaces
+requests, so the STS, Organizations and EC2 calls of the audit are not in the denominator.
+imgperms_async is byte-compiled first, as for the start-up scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from benchmarks import _server
+from benchmarks._audit import last_line
+from benchmarks._scenarios import (
+    SEED,
+    Truth,
+    byte_compile_imgperms,
+    log,
+    on_client_core,
+    serving,
+    tool_env,
+)
+from imgperms_async.cli._records import EXIT_FLAGGED, EXIT_INCOMPLETE, EXIT_OK
+from imgperms_async.emulator._configuration import AWS_LIMITS
+from imgperms_async.emulator._workspaces import MAX_IMAGES_PAGE
+
+REGIONS: Final = ("us-east-1", "eu-west-1", "ap-southeast-1")
+IMAGES: Final = 20
+"""Images in each account and region."""
+RATE: Final = AWS_LIMITS[0]
+BURST: Final = AWS_LIMITS[1]
+WORKSPACES_OPERATIONS: Final = ("DescribeWorkspaceImages", "DescribeWorkspaceImagePermissions")
+REPORT: Final = "audit.jsonl"
+KIB_PER_MB: Final = 1024
+"""``ru_maxrss`` is in KiB on Linux."""
+
+Scope = tuple[str, str]
+"""(account id, region)."""
+Images = Mapping[str, Sequence[str]]
+"""Image id -> shared account ids, in one scope."""
+
+
+def expected_scopes(truth: Mapping[str, Any]) -> dict[Scope, Images]:
+    """Every enabled region of every ACTIVE account, from ``/_emulator/truth``: what the audit
+    must cover."""
+    active = {
+        account["account_id"]
+        for account in truth["organization"]["accounts"]
+        if account["status"] == "ACTIVE"
+    }
+    return {
+        (account, region): images
+        for account, regions in truth["images"].items()
+        if account in active
+        for region, images in regions.items()
+    }
+
+
+def needed_requests(images: Images) -> int:
+    """The fewest WorkSpaces requests that audit one scope: its listing, then every image's pages."""
+    return max(1, math.ceil(len(images) / MAX_IMAGES_PAGE)) + Truth.of(images).pages
+
+
+def image_records(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The records of images; scope records (``"kind": "scope"``) say what was not audited."""
+    return [record for record in records if record.get("kind") != "scope"]
+
+
+def lost_images(expected: Mapping[Scope, Images], records: Iterable[Mapping[str, Any]]) -> int:
+    """Images of the truth not reported exactly once, without an error, with exactly its shares."""
+    found: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for record in image_records(records):
+        key = (record["account_id"], record["region"], record["image_id"])
+        found.setdefault(key, []).append(record)
+
+    def right(key: tuple[str, str, str], shares: Sequence[str]) -> bool:
+        reported = found.get(key, [])
+        return (
+            len(reported) == 1
+            and reported[0]["error"] is None
+            and Counter(reported[0]["shared_account_ids"]) == Counter(shares)
+        )
+
+    return sum(
+        not right((account, region, image), shares)
+        for (account, region), images in expected.items()
+        for image, shares in images.items()
+    )
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """One whole ``imgperms audit``, as the parent saw it."""
+
+    wall_secs: float
+    peak_rss_mb: float
+    exit_code: int
+    server_cpu_secs: float
+    images_reported: int
+    """Image records without an error."""
+    error: str | None
+    """``None`` when the audit ended 0 or 1 with a report, else the last line it wrote to stderr.
+    Exit 3 (an image or a scope not audited) is such an end too: the benchmark then did not
+    measure a whole audit, and its lost images say how much was missing."""
+
+    @property
+    def server_share(self) -> float:
+        return self.server_cpu_secs / self.wall_secs
+
+
+def _run_cli(
+    arguments: Sequence[str], server: _server.Server, work: Path
+) -> tuple[CliRun, list[dict[str, Any]] | None]:
+    """The audit and its records, ``None`` when it wrote no report or did not end as the CLI
+    ends (interrupted, killed)."""
+    command = [sys.executable, "-m", "imgperms_async", "audit", *arguments]
+    command += ["--format", "jsonl", "--output", REPORT, "--no-progress"]
+    server_before = server.cpu_secs()
+    with open(work / "stderr.txt", "w+") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=work,
+            env=tool_env(server),
+            preexec_fn=on_client_core(),
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        # Reaped here, so Popen must not wait for it again.
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        written = stderr.read()
+    server_cpu = server.cpu_secs() - server_before
+    report = work / REPORT
+    records = None
+    if process.returncode in (EXIT_OK, EXIT_FLAGGED, EXIT_INCOMPLETE) and report.exists():
+        records = [json.loads(line) for line in report.read_text().splitlines()]
+    finished = records is not None and process.returncode in (EXIT_OK, EXIT_FLAGGED)
+    run = CliRun(
+        wall,
+        usage.ru_maxrss / KIB_PER_MB,
+        process.returncode,
+        server_cpu,
+        sum(not record["error"] for record in image_records(records or ())),
+        None if finished else last_line(written),
+    )
+    log(
+        f"organization: imgperms audit {' '.join(arguments):<32} {wall:5.1f} s,"
+        f" peak RSS {run.peak_rss_mb:.1f} MB, exit {run.exit_code}"
+    )
+    return run, records
+
+
+@dataclass(frozen=True)
+class OrganizationAudit:
+    accounts: int
+    """In the organization, the management account and the SUSPENDED members included."""
+    audited_accounts: int
+    """The ACTIVE ones, which the audit covers."""
+    scopes: int
+    scopes_audited: int
+    """Scopes with at least one image record."""
+    images: int
+    """In the scopes to audit."""
+    busiest_requests: int
+    """The fewest WorkSpaces requests that audit the busiest scope."""
+    fewest_requests: int
+    """The fewest WorkSpaces requests that audit every scope."""
+    workspaces_requests: int
+    throttled: int
+    lost: int
+    run: CliRun
+    one_account: CliRun
+    """``imgperms audit --all`` of one account of ``IMAGES`` images: the memory baseline."""
+
+    @property
+    def ideal_secs(self) -> float:
+        return self.busiest_requests / RATE
+
+    @property
+    def slowdown(self) -> float:
+        return self.run.wall_secs / self.ideal_secs
+
+    @property
+    def throttled_share(self) -> float:
+        return self.throttled / max(self.workspaces_requests, 1)
+
+    @property
+    def rss_growth_mb(self) -> float:
+        return self.run.peak_rss_mb - self.one_account.peak_rss_mb
+
+    @property
+    def completed(self) -> bool:
+        """Both audits finished with a report: one that did not is a broken benchmark, whatever
+        it lost."""
+        return self.run.error is None and self.one_account.error is None
+
+
+def _emulator(*flags: str) -> list[str]:
+    command = ["imgperms_async.emulator", "--images", str(IMAGES), "--seed", str(SEED)]
+    return [*command, *flags]
+
+
+def organization(members: int) -> OrganizationAudit:
+    """Audit an organization of ``members`` members and the management account, then one account
+    of as many images per scope for the baseline; each against a fresh emulator."""
+    byte_compile_imgperms()
+    command = _emulator("--accounts", str(members), "--regions", ",".join(REGIONS), "--aws-limits")
+    with serving(command) as server, tempfile.TemporaryDirectory() as work:
+        truth = server.scoped_truth()
+        run, records = _run_cli(["--organization", "--all-regions"], server, Path(work))
+        counters = server.counters()
+    expected = expected_scopes(truth)
+    needed = [needed_requests(images) for images in expected.values()]
+    audited = {(r["account_id"], r["region"]) for r in image_records(records or ())}
+    with (
+        serving(_emulator("--regions", REGIONS[0])) as server,
+        tempfile.TemporaryDirectory() as work,
+    ):
+        one_account, _ = _run_cli(["--all", "--region", REGIONS[0]], server, Path(work))
+    result = OrganizationAudit(
+        accounts=len(truth["organization"]["accounts"]),
+        audited_accounts=len({account for account, _ in expected}),
+        scopes=len(expected),
+        scopes_audited=len(audited),
+        images=sum(len(images) for images in expected.values()),
+        busiest_requests=max(needed),
+        fewest_requests=sum(needed),
+        workspaces_requests=sum(counters.get(f"operation.{op}", 0) for op in WORKSPACES_OPERATIONS),
+        throttled=counters.get("throttled", 0),
+        lost=lost_images(expected, records or ()),
+        run=run,
+        one_account=one_account,
+    )
+    log(
+        f"organization: {result.scopes_audited}/{result.scopes} scopes,"
+        f" {result.slowdown:.2f}x ideal ({result.ideal_secs:.1f} s), {result.lost} lost,"
+        f" {result.throttled}/{result.workspaces_requests} throttled,"
+        f" RSS {result.rss_growth_mb:+.1f} MB, server {run.server_share:.2f} core"
+    )
+    return result
