@@ -18,39 +18,26 @@ import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
-from functools import partial
 from types import TracebackType
 from typing import Final, Literal, Self
 
 from botocore.exceptions import ClientError as BotocoreClientError
-from botocore.exceptions import NoRegionError
 
-from imgperms_async._accounts import Account, check_roles, role_arn
-from imgperms_async._aiohttp_transport import AiohttpTransport
-from imgperms_async._botocore_settings import BotocoreSession, check_region_name
-from imgperms_async._client import client_for_settings
+from imgperms_async._accounts import Account
+from imgperms_async._botocore_settings import check_region_name
 from imgperms_async._client_config import ClientConfig
 from imgperms_async._control_plane import (
     DEFAULT_DURATION_SECS,
     DEFAULT_ROLE_NAME,
     DEFAULT_SESSION_NAME,
     OrganizationAccount,
-    RoleToAssume,
-    assumed_credentials,
-    caller_account,
-    enabled_regions,
     organization_accounts,
-    workspaces_regions,
 )
-from imgperms_async._credentials import BotocoreCredentials, Credentials
 from imgperms_async._exceptions import InvalidSettingError, error_code
 from imgperms_async._fanout import ImagePermissionsResult
 from imgperms_async._http import Transport
+from imgperms_async._scopes import Roles, ScopeReach, regions_to_try
 from imgperms_async._stats import StatsSnapshot
-
-WORKSPACES_RATE_PER_SEC: Final = 2.0
-"""What AWS documents for the WorkSpaces API, per account and region (burst 5): each scope's
-limiter starts there and never goes above it unless the caller's ``config`` says otherwise."""
 
 ScopeStatus = Literal["audited", "failed", "skipped", "not_enabled"]
 ShareClass = Literal["organization", "allowlisted", "external"]
@@ -101,10 +88,10 @@ class OrganizationUnavailableError(InvalidSettingError):
 
 @dataclass(frozen=True, slots=True)
 class _Reached:
-    """An account with the credentials to audit it and the regions to audit."""
+    """An account whose credentials work, the regions to audit in it and those it has not
+    enabled."""
 
     account: Account
-    credentials: Credentials | BotocoreCredentials
     regions: tuple[str, ...]
     not_enabled: tuple[str, ...]
 
@@ -148,15 +135,10 @@ class OrganizationAudit:
         config: ClientConfig | None = None,
         transport: Transport | None = None,
     ) -> None:
-        for name, value in (
-            ("concurrency", concurrency),
-            ("scope_concurrency", scope_concurrency),
-            ("scopes_at_once", scopes_at_once),
-            ("duration_secs", duration_secs),
-        ):
-            if not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(error_msg=f"{name} must be at least 1, not {value!r}")
-        check_roles(role_name=role_name, template=role_arn_template)
+        if not isinstance(scopes_at_once, int) or scopes_at_once < 1:
+            raise InvalidSettingError(
+                error_msg=f"scopes_at_once must be at least 1, not {scopes_at_once!r}"
+            )
         self._wanted_accounts: tuple[Account, ...] | None = None
         if accounts is not None:
             unique: dict[str, Account] = {}
@@ -169,31 +151,23 @@ class OrganizationAudit:
         for account in self._wanted_accounts or ():
             for region in account.regions or ():
                 check_region_name(region, source=f"regions of account {account.account_id}")
-        self._role_name = role_name
-        self._role_arn_template = role_arn_template
-        self._external_id = external_id
-        self._session_name = session_name
-        self._duration_secs = duration_secs
         self.allowlist = frozenset(allowlist)
-        self._region_name = region_name
-        self._botocore_session = partial(
-            BotocoreSession,
-            profile_name=profile_name,
+        self._scope_reach = ScopeReach(
+            roles=Roles(role_name, role_arn_template, external_id, session_name, duration_secs),
+            region_name=region_name,
+            regions=self._wanted_regions or (),
             endpoint_url=endpoint_url,
+            profile_name=profile_name,
             aws_access_key_id=aws_access_key_id,
             aws_secret_access_key=aws_secret_access_key,
             aws_session_token=aws_session_token,
+            concurrency=concurrency,
+            scope_concurrency=scope_concurrency,
+            config=config,
+            transport=transport,
         )
         self._concurrency = concurrency
-        self._scope_concurrency = scope_concurrency
         self._scopes_at_once = scopes_at_once
-        base = config or ClientConfig()
-        self._scope_config = dataclasses.replace(
-            base,
-            max_connections=scope_concurrency,
-            max_rate=base.max_rate or WORKSPACES_RATE_PER_SEC,
-        )
-        self._given_transport = transport
         self._exit = AsyncExitStack()
         self._producers: set[asyncio.Task[None]] = set()
         self.members: frozenset[str] | None = None
@@ -209,38 +183,19 @@ class OrganizationAudit:
         """Requests, retries and throttles over every scope closed so far."""
 
     async def __aenter__(self) -> Self:
-        configured = await asyncio.to_thread(self._botocore_session)
-        self._configured = configured
-        self._home = await asyncio.to_thread(self._home_region, configured)
-        self._caller_credentials = await asyncio.to_thread(configured.credentials)
-        self.caller_account_id = await asyncio.to_thread(caller_account, configured, self._home)
-        listing = await asyncio.to_thread(organization_accounts, configured, self._home)
+        reach = await self._exit.enter_async_context(self._scope_reach)
+        self.caller_account_id = reach.caller_account_id
+        listing = await asyncio.to_thread(
+            organization_accounts, reach.configured, reach.home_region
+        )
         # botocore loads a service's model once per session, but accounts reached side by side
         # would each load EC2's (megabytes of JSON) at once: load it here, before them.
-        await asyncio.to_thread(configured.client, "ec2", self._home)
+        await asyncio.to_thread(reach.configured.client, "ec2", reach.home_region)
         self._choose_accounts(listing)
-        partition = await asyncio.to_thread(configured.partition, self._home)
-        self._partition = partition
-        offered = await asyncio.to_thread(workspaces_regions, configured, partition)
+        offered = await reach.workspaces_regions()
         self._offered = frozenset(offered)
         wanted = self._wanted_regions
         self.regions = offered if wanted is None else tuple(r for r in wanted if r in offered)
-        if self._given_transport is not None:
-            self._transport: Transport = self._given_transport
-        else:
-            home_settings = await asyncio.to_thread(
-                configured.settings_for, self._home, self._caller_credentials
-            )
-            base = self._scope_config
-            self._transport = await self._exit.enter_async_context(
-                AiohttpTransport(
-                    max_connections=self._concurrency,
-                    connect_timeout_secs=base.connect_timeout_secs,
-                    read_timeout_secs=base.read_timeout_secs,
-                    verify_tls=base.verify_tls,
-                    ca_bundle=base.ca_bundle or home_settings.ca_bundle,
-                )
-            )
         return self
 
     async def __aexit__(
@@ -254,16 +209,6 @@ class OrganizationAudit:
             producer.cancel()
         await asyncio.gather(*producers, return_exceptions=True)
         await self._exit.aclose()
-
-    def _home_region(self, configured: BotocoreSession) -> str:
-        if self._region_name is not None:
-            return self._region_name
-        try:
-            return configured.home_region()
-        except NoRegionError:
-            if not self._wanted_regions:
-                raise
-            return self._wanted_regions[0]
 
     def classify(self, account_id: str) -> ShareClass:
         """Whom an image is shared with: a member (when the organization is known), an account
@@ -365,36 +310,14 @@ class OrganizationAudit:
     async def _reach(self, account: Account) -> _Reached:
         """The account's credentials (AssumeRole now, so a denied role fails here, once) and the
         regions to audit in it."""
-        configured = self._configured
-        if account.account_id == self.caller_account_id:
-            credentials = self._caller_credentials
-        else:
-            role = RoleToAssume(
-                role_arn=account.role_arn
-                or role_arn(
-                    account.account_id,
-                    partition=self._partition,
-                    role_name=self._role_name,
-                    template=self._role_arn_template,
-                ),
-                external_id=account.external_id or self._external_id,
-                session_name=self._session_name,
-                duration_secs=self._duration_secs,
-            )
-            credentials = await asyncio.to_thread(assumed_credentials, configured, self._home, role)
-        frozen = await asyncio.to_thread(_frozen, credentials)
-        enabled = await asyncio.to_thread(enabled_regions, configured, self._home, frozen)
+        credentials = await self._scope_reach.credentials(account)
+        enabled = await self._scope_reach.enabled_regions(credentials)
         wanted = (
             self.regions
             if account.regions is None
             else tuple(r for r in dict.fromkeys(account.regions) if r in self._offered)
         )
-        return _Reached(
-            account,
-            credentials,
-            tuple(r for r in wanted if enabled is None or r in enabled),
-            tuple(r for r in wanted if enabled is not None and r not in enabled),
-        )
+        return _Reached(account, *regions_to_try(wanted, enabled))
 
     async def _scope(
         self, reached: _Reached, region: str, emit: Emit, scopes: asyncio.Semaphore
@@ -404,14 +327,10 @@ class OrganizationAudit:
         images = 0
         async with scopes:
             try:
-                settings = await asyncio.to_thread(
-                    self._configured.settings_for, region, reached.credentials
-                )
-                async with client_for_settings(
-                    settings, config=self._scope_config, transport=self._transport
-                ) as client:
+                async with await self._scope_reach.client(account, region) as client:
                     fan_out = client.fan_out(
-                        listing.of(client.iter_image_ids()), concurrency=self._scope_concurrency
+                        listing.of(client.iter_image_ids()),
+                        concurrency=self._scope_reach.scope_concurrency,
                     )
                     async with aclosing(fan_out) as results:
                         async for result in results:
@@ -446,13 +365,6 @@ class _Listing:
                 yield image_id
         except Exception as error:
             self.error = error
-
-
-def _frozen(credentials: Credentials | BotocoreCredentials) -> Credentials:
-    if isinstance(credentials, Credentials):
-        return credentials
-    frozen = credentials.get_frozen_credentials()
-    return Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
 
 
 def _not_enabled(error: Exception | None) -> bool:

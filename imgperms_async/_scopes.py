@@ -17,7 +17,9 @@ from functools import partial
 from types import TracebackType
 from typing import Final, Self
 
-from imgperms_async._accounts import Account, role_arn
+from botocore.exceptions import NoRegionError
+
+from imgperms_async._accounts import Account, check_roles, role_arn
 from imgperms_async._aiohttp_transport import AiohttpTransport
 from imgperms_async._botocore_settings import BotocoreSession
 from imgperms_async._client import ImagePermissionsClient, client_for_settings
@@ -58,7 +60,8 @@ class ScopeReach:
     """Clients for any (account, region), as ``async with`` makes them reachable.
 
     ``concurrency`` bounds the requests in flight overall (the shared pool); ``scope_concurrency``
-    each scope's, and sizes its client.
+    each scope's, and sizes its client. Control-plane calls go to ``region_name``, else
+    botocore's configured region, else the first of ``regions`` (those the caller will reach).
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class ScopeReach:
         *,
         roles: Roles,
         region_name: str | None,
+        regions: Sequence[str] = (),
         endpoint_url: str | None,
         profile_name: str | None,
         aws_access_key_id: str | None,
@@ -83,8 +87,10 @@ class ScopeReach:
         ):
             if not isinstance(value, int) or value < 1:
                 raise InvalidSettingError(error_msg=f"{name} must be at least 1, not {value!r}")
+        check_roles(role_name=roles.role_name, template=roles.role_arn_template)
         self.roles = roles
         self._region_name = region_name
+        self._regions = tuple(regions)
         self._botocore_session = partial(
             BotocoreSession,
             profile_name=profile_name,
@@ -111,11 +117,7 @@ class ScopeReach:
     async def __aenter__(self) -> Self:
         configured = await asyncio.to_thread(self._botocore_session)
         self.configured = configured
-        self.home_region = (
-            self._region_name
-            if self._region_name is not None
-            else await asyncio.to_thread(configured.home_region)
-        )
+        self.home_region = await asyncio.to_thread(self._home_region, configured)
         self.caller_credentials = await asyncio.to_thread(configured.credentials)
         self.caller_account_id = await asyncio.to_thread(
             caller_account, configured, self.home_region
@@ -138,6 +140,16 @@ class ScopeReach:
                 )
             )
         return self
+
+    def _home_region(self, configured: BotocoreSession) -> str:
+        if self._region_name is not None:
+            return self._region_name
+        try:
+            return configured.home_region()
+        except NoRegionError:
+            if not self._regions:
+                raise
+            return self._regions[0]
 
     async def __aexit__(
         self,

@@ -378,20 +378,21 @@ def run_unshare(
         return await apply(owned, client_for, log)
 
     async def across_accounts() -> Applied:
-        reach = ScopeReach(
-            roles=roles,
-            region_name=home_region,
-            endpoint_url=endpoint_url,
-            profile_name=profile,
-            aws_access_key_id=None,
-            aws_secret_access_key=None,
-            aws_session_token=None,
-            concurrency=SCOPES_AT_ONCE,
-            scope_concurrency=1,
-            config=config,
-            transport=None,
-        )
         try:
+            reach = ScopeReach(
+                roles=roles,
+                region_name=home_region,
+                regions=tuple(dict.fromkeys(unshare.region for unshare in plan.unshares)),
+                endpoint_url=endpoint_url,
+                profile_name=profile,
+                aws_access_key_id=None,
+                aws_secret_access_key=None,
+                aws_session_token=None,
+                concurrency=SCOPES_AT_ONCE,
+                scope_concurrency=1,
+                config=config,
+                transport=None,
+            )
             await reach.__aenter__()
         except Exception as error:
             raise SetupFailed(error, profile=profile) from error

@@ -558,7 +558,7 @@ async def test_whatever_ends_a_scope_is_that_scopes_result_alone(
             raise RuntimeError("no client in eu-west-1")
         return client_for_settings(settings, **options)
 
-    monkeypatch.setattr("imgperms_async._organization.client_for_settings", none_in_eu_west_1)
+    monkeypatch.setattr("imgperms_async._scopes.client_for_settings", none_in_eu_west_1)
     with organization() as emu:
         outcome = await everything(audit_of(emu))
 
@@ -977,7 +977,7 @@ async def test_the_audit_makes_one_pool_for_every_scope(monkeypatch: pytest.Monk
     def no_pool_of_its_own(*args: object) -> None:
         raise AssertionError("a scope's client made a pool of its own")
 
-    monkeypatch.setattr("imgperms_async._organization.AiohttpTransport", Counted)
+    monkeypatch.setattr("imgperms_async._scopes.AiohttpTransport", Counted)
     monkeypatch.setattr("imgperms_async._client._own_transport", no_pool_of_its_own)
     with organization() as emu:
         outcome = await everything(audit_of(emu))
@@ -995,7 +995,7 @@ async def test_requests_in_flight_overall_never_exceed_the_concurrency(
         watched.append(Watched(AiohttpTransport(**options)))
         return watched[-1]
 
-    monkeypatch.setattr("imgperms_async._organization.AiohttpTransport", pool)
+    monkeypatch.setattr("imgperms_async._scopes.AiohttpTransport", pool)
     with organization(latency=0.01) as emu:
         outcome = await everything(audit_of(emu, concurrency=3, scope_concurrency=4))
 
@@ -1049,7 +1049,7 @@ async def test_no_more_scopes_are_open_at_once_than_scopes_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clients = OpenClients(client_for_settings)
-    monkeypatch.setattr("imgperms_async._organization.client_for_settings", clients)
+    monkeypatch.setattr("imgperms_async._scopes.client_for_settings", clients)
     with organization(latency=0.01) as emu:
         outcome = await everything(audit_of(emu, scopes_at_once=2))
 
@@ -1074,7 +1074,7 @@ async def test_no_more_accounts_are_reached_at_once_than_a_quarter_of_scopes_at_
             with lock:
                 reaching["now"] -= 1
 
-    monkeypatch.setattr("imgperms_async._organization.assumed_credentials", counted)
+    monkeypatch.setattr("imgperms_async._scopes.assumed_credentials", counted)
     with organization(latency=0.02, images=1) as emu:
         outcome = await everything(audit_of(emu, scopes_at_once=4))
 

@@ -29,14 +29,12 @@ CORE: dict[str, set[str]] = {
     },
     "_organization": {
         "_accounts",
-        "_aiohttp_transport",
         "_botocore_settings",
-        "_client",
         "_client_config",
         "_control_plane",
-        "_credentials",
         "_fanout",
         "_http",
+        "_scopes",
         "_stats",
     },
     "_scopes": {
