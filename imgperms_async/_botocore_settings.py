@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -101,6 +102,13 @@ def resolve_settings(
     return configured.settings_for(region, configured.credentials())
 
 
+CUT_MODELS: Final = Path(__file__).with_name("_botocore_data")
+"""botocore service models cut to the operations the control plane calls, found before botocore's
+own (as ``AWS_DATA_PATH`` models are): EC2's whole model takes about 20 MB of memory, and an
+organization audit calls DescribeRegions alone. ``tests/unit/test_cut_models.py`` holds each cut
+to what the installed botocore's model says."""
+
+
 class BotocoreSession:
     """One caller's botocore configuration, read once, for every (account, region) an audit
     reaches: the settings of each region's client, and botocore's own clients for the control
@@ -121,6 +129,10 @@ class BotocoreSession:
         if endpoint_url is not None:
             check_endpoint_url(endpoint_url, source="endpoint_url")
         self.session: Any = Session(profile=profile_name)
+        given = self.session.get_config_variable("data_path")
+        self.session.set_config_variable(
+            "data_path", os.pathsep.join(path for path in (str(CUT_MODELS), given) if path)
+        )
         self._endpoint_url = endpoint_url
         self._environ = environ
         self._keys = (aws_access_key_id, aws_secret_access_key, aws_session_token)

@@ -98,12 +98,13 @@ def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
     """Adaptive mode slows down when throttled, under ``max_rate`` when the caller knows the
     limit; standard mode only keeps to ``max_rate``."""
     adaptive = (config.retry_mode or settings.retry_mode or "adaptive") == "adaptive"
+    burst = config.burst or 1
     if adaptive and config.max_rate is not None:
-        return AdaptiveRateLimiter(ceiling=config.max_rate)
+        return AdaptiveRateLimiter(ceiling=config.max_rate, burst=burst)
     if adaptive:
         return SlowStart(AdaptiveRateLimiter(), max_window=config.max_connections)
     if config.max_rate is not None:
-        return FixedRateLimiter(max_rate=config.max_rate)
+        return FixedRateLimiter(max_rate=config.max_rate, burst=burst)
     return NoRateLimiter()
 
 

@@ -35,7 +35,12 @@ class ClientConfig:
     retry_mode: RetryMode | None = None
     """``adaptive`` (the default) adds a client-side rate limiter that backs off on throttling."""
     max_rate: float | None = None
-    """A fixed ceiling in requests per second for every request of the client, when you know it."""
+    """A ceiling in requests per second for every request of the client, when you know the
+    limit: adaptive mode paces at it and still slows down when throttled; standard mode keeps to
+    it."""
+    burst: int | None = None
+    """Requests that may go at once under ``max_rate`` before the pace applies (1 unless given):
+    a service's documented burst, less a little slack for the clocks' jitter."""
     verify_tls: bool = True
     ca_bundle: str | None = None
     """A CA bundle file for TLS; else ``AWS_CA_BUNDLE`` or the profile's ``ca_bundle``."""
@@ -48,6 +53,10 @@ class ClientConfig:
             _check_positive(name, getattr(self, name))
         if self.max_rate is not None:
             _check_positive("max_rate", self.max_rate)
+        if self.burst is not None:
+            _check_count("burst", self.burst)
+            if self.max_rate is None:
+                _refuse("burst", "given with max_rate (it is a burst within that rate)", self.burst)
         if self.retry_mode is not None and self.retry_mode not in RETRY_MODES:
             _refuse("retry_mode", f"one of {', '.join(RETRY_MODES)}", self.retry_mode)
         if not isinstance(self.verify_tls, bool):

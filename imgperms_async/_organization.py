@@ -189,7 +189,7 @@ class OrganizationAudit:
             organization_accounts, reach.configured, reach.home_region
         )
         # botocore loads a service's model once per session, but accounts reached side by side
-        # would each load EC2's (megabytes of JSON) at once: load it here, before them.
+        # would each load EC2's at once, in their own threads: load it here, before them.
         await asyncio.to_thread(reach.configured.client, "ec2", reach.home_region)
         self._choose_accounts(listing)
         offered = await reach.workspaces_regions()

@@ -260,8 +260,9 @@ class AdaptiveRateLimiter:
     """Free until the first throttle, then paced at a CUBIC-controlled rate (botocore adaptive).
 
     With a ``ceiling`` (the caller knows the limit: ``max_rate``) it paces from the first request
-    at the ceiling and never goes above it, and still cuts on a throttle, which it meets when the
-    limit is shared with other callers of the same account and region.
+    at the ceiling, ``burst`` of them at once at first, never goes above it, and still cuts on a
+    throttle, which it meets when the limit is shared with other callers of the same account
+    and region.
     """
 
     _MIN_RATE_PER_SEC: Final = 0.5
@@ -285,6 +286,7 @@ class AdaptiveRateLimiter:
         self,
         *,
         ceiling: float | None = None,
+        burst: int = 1,
         time: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -294,8 +296,12 @@ class AdaptiveRateLimiter:
         self._ceiling = math.inf if ceiling is None else ceiling
         self._cubic = Cubic(start_time=time())
         self._send_rate = _SendRate(time=time)
-        rate, tokens = (1.0, 0.0) if ceiling is None else (ceiling, 1.0)
-        self._bucket = _TokenBucket(rate=rate, capacity=1.0, tokens=tokens, time=time, sleep=sleep)
+        if burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst!r}")
+        rate, tokens = (1.0, 0.0) if ceiling is None else (ceiling, float(burst))
+        self._bucket = _TokenBucket(
+            rate=rate, capacity=max(tokens, 1.0), tokens=tokens, time=time, sleep=sleep
+        )
         self._enabled = ceiling is not None
         self._throttled = False
         self._last_cut_at = -math.inf

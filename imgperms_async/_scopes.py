@@ -41,6 +41,9 @@ from imgperms_async._http import Transport
 WORKSPACES_RATE_PER_SEC: Final = 2.0
 """What AWS documents for the WorkSpaces API, per account and region (burst 5): each scope's
 limiter starts there and never goes above it unless the caller's ``config`` says otherwise."""
+WORKSPACES_BURST: Final = 4
+"""AWS's documented burst of 5, less one: the service's bucket and ours refill on different
+clocks, and one token of slack keeps that jitter from costing a throttle."""
 
 AnyCredentials = Credentials | BotocoreCredentials
 
@@ -102,10 +105,12 @@ class ScopeReach:
         self.concurrency = concurrency
         self.scope_concurrency = scope_concurrency
         base = config or ClientConfig()
+        limit_given = base.max_rate is not None
         self.scope_config = dataclasses.replace(
             base,
             max_connections=scope_concurrency,
-            max_rate=base.max_rate or WORKSPACES_RATE_PER_SEC,
+            max_rate=base.max_rate if limit_given else WORKSPACES_RATE_PER_SEC,
+            burst=base.burst if limit_given else WORKSPACES_BURST,
         )
         self._given_transport = transport
         self._exit = AsyncExitStack()

@@ -24,6 +24,7 @@ from imgperms_async import ClientConfig, InvalidSettingError
         ("retry_mode", "bogus"),
         ("verify_tls", "yes"),
         ("ca_bundle", ""),
+        ("burst", 0),
     ],
 )
 def test_a_value_that_cannot_work_is_refused_naming_the_field(field: str, value: Any) -> None:
@@ -39,3 +40,12 @@ def test_the_refusal_is_a_value_error() -> None:
 def test_sensible_values_are_kept() -> None:
     config = ClientConfig(max_rate=2.5, max_attempts=3, retry_mode="standard", read_timeout_secs=1)
     assert (config.max_rate, config.max_attempts, config.retry_mode) == (2.5, 3, "standard")
+
+
+def test_a_burst_is_refused_without_the_rate_it_belongs_to() -> None:
+    with pytest.raises(InvalidSettingError, match="given with max_rate"):
+        ClientConfig(burst=4)
+
+
+def test_a_burst_within_a_rate_is_kept() -> None:
+    assert ClientConfig(max_rate=2.0, burst=4).burst == 4

@@ -246,6 +246,21 @@ async def test_under_a_ceiling_requests_are_paced_at_it_from_the_first() -> None
         task.cancel()
 
 
+async def test_under_a_ceiling_a_burst_goes_at_once_then_the_pace_applies() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ceiling=2.0, burst=4, time=clock, sleep=clock.sleep)
+    log: list[str] = []
+    tasks = [acquire_in_background(limiter, log, str(i)) for i in range(8)]
+
+    await settle()
+    assert len(log) == 4
+    await clock.advance(1.0)
+
+    assert len(log) == 6
+    for task in tasks:
+        task.cancel()
+
+
 async def test_successes_never_lift_the_rate_above_the_ceiling() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(ceiling=2.0, time=clock, sleep=clock.sleep)
