@@ -307,17 +307,19 @@ class OrganizationAudit:
                 outcome = dataclasses.replace(outcome, status="not_enabled", error=None)
             await emit(outcome)
 
+    def regions_of(self, account: Account) -> tuple[str, ...]:
+        """The regions tried in one of ``accounts``: each ends in one ``ScopeResult`` (all of
+        them in one, with ``region`` ``None``, when the account cannot be reached)."""
+        if account.regions is None:
+            return self.regions
+        return tuple(r for r in dict.fromkeys(account.regions) if r in self._offered)
+
     async def _reach(self, account: Account) -> _Reached:
         """The account's credentials (AssumeRole now, so a denied role fails here, once) and the
         regions to audit in it."""
         credentials = await self._scope_reach.credentials(account)
         enabled = await self._scope_reach.enabled_regions(credentials)
-        wanted = (
-            self.regions
-            if account.regions is None
-            else tuple(r for r in dict.fromkeys(account.regions) if r in self._offered)
-        )
-        return _Reached(account, *regions_to_try(wanted, enabled))
+        return _Reached(account, *regions_to_try(self.regions_of(account), enabled))
 
     async def _scope(
         self, reached: _Reached, region: str, emit: Emit, scopes: asyncio.Semaphore

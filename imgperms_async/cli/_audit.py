@@ -137,9 +137,9 @@ class Audit:
                     )
                 view.advance(finished=self.recorder.tally.finished, detail=self._detail)
 
-    def _detail(self, rate: float) -> str:
+    def _detail(self, elapsed: float) -> str:
         throttles = sum(sum(client.stats.throttles.values()) for client in self._clients)
-        return f"{rate:6.1f} img/s  {throttles} throttles"
+        return f"{self.recorder.tally.finished / elapsed:6.1f} img/s  {throttles} throttles"
 
     async def _every_image(
         self, client: ImagePermissionsClient, view: ProgressView

@@ -75,6 +75,8 @@ class OrganizationRun:
         self._accounts = 0
         self._regions: set[str] = set()
         self._scopes_done = 0
+        self._scopes_left: dict[str, int] = {}
+        """Per account audited, its scopes not yet ended."""
         self._names: dict[str, str | None] = {}
 
     @property
@@ -87,7 +89,7 @@ class OrganizationRun:
 
     @property
     def progress_unit(self) -> str:
-        return "images"
+        return "scopes"
 
     async def run(self, view: ProgressView) -> None:
         try:
@@ -96,8 +98,12 @@ class OrganizationRun:
         except Exception as error:
             raise SetupFailed(error, profile=self._plan.profile) from error
         try:
-            self._accounts = len(audit.accounts) + len(audit.skipped)
+            self._accounts = len(audit.accounts)
             self._names = {account.account_id: account.name for account in audit.accounts}
+            self._scopes_left = {
+                account.account_id: len(audit.regions_of(account)) for account in audit.accounts
+            }
+            view.set_total(sum(self._scopes_left.values()))
             self.totals = audit.totals
             logger.debug(
                 "auditing %d accounts (%d skipped) in %s; organization %s",
@@ -109,14 +115,14 @@ class OrganizationRun:
             async with aclosing(audit.results()) as results:
                 async for item in results:
                     self._add(audit, item)
-                    view.advance(finished=self.recorder.tally.finished, detail=self._detail)
+                    view.advance(finished=self._scopes_done, detail=self._detail)
             self.recorder.finish(self._listed)
         finally:
             await audit.__aexit__(None, None, None)
 
     def _add(self, audit: OrganizationAudit, item: ImagePermissionsResult | ScopeResult) -> None:
         if isinstance(item, ScopeResult):
-            self._scopes_done += 1
+            self._end_scope(item)
             if item.status != "audited":
                 self.recorder.add(ScopeRecord.of(item))
             elif item.region is not None:
@@ -136,5 +142,17 @@ class OrganizationRun:
                 exc_info=item.error,
             )
 
-    def _detail(self, rate: float) -> str:
-        return f"{rate:6.1f} img/s  {self._scopes_done} scopes  {self.totals.throttles} throttles"
+    def _end_scope(self, scope: ScopeResult) -> None:
+        left = self._scopes_left.get(scope.account_id)
+        if left is None:
+            return  # an account skipped as not ACTIVE: never one to audit
+        ended = left if scope.region is None else 1
+        self._scopes_done += ended
+        self._scopes_left[scope.account_id] = left - ended
+
+    def _detail(self, _elapsed: float) -> str:
+        accounts_done = sum(left == 0 for left in self._scopes_left.values())
+        return (
+            f"{accounts_done}/{self._accounts} accounts  "
+            f"{self.recorder.tally.finished} images  {self.totals.throttles} throttles"
+        )

@@ -27,7 +27,7 @@ class ProgressView:
         if console is not None:
             self._progress = Progress(
                 TextColumn(f"auditing {unit}"),
-                BarColumn(),
+                BarColumn(bar_width=10),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[detail]}"),
                 TimeElapsedColumn(),
@@ -55,9 +55,9 @@ class ProgressView:
             self._progress.update(self._task, total=total)
 
     def advance(self, *, finished: int, detail: Callable[[float], str]) -> None:
-        """``detail`` (given the rate, per second) is only asked for when a bar is shown: it may
-        snapshot every client's stats."""
+        """``detail`` (given the seconds since the start) is only asked for when a bar is shown:
+        it may snapshot every client's stats."""
         if self._progress is None:
             return
-        rate = finished / max(time.monotonic() - self._started, 1e-9)
-        self._progress.update(self._task, completed=finished, detail=detail(rate))
+        elapsed = max(time.monotonic() - self._started, 1e-9)
+        self._progress.update(self._task, completed=finished, detail=detail(elapsed))

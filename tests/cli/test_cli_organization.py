@@ -389,10 +389,22 @@ def test_a_role_that_cannot_be_assumed_is_one_summary_line_and_no_traceback(keys
 def test_the_summary_names_the_accounts_and_regions_audited(org: Emulator) -> None:
     result = audit(org, "--organization")
 
+    active = len(MEMBERS) + 1
     assert re.search(
-        rf"audited {len(active_images(org.scoped_truth))} images in 5 accounts, 3 regions: ",
+        rf"audited {len(active_images(org.scoped_truth))} images in {active} accounts, 3 regions: ",
         result.stderr,
     )
+
+
+def test_progress_counts_accounts_and_regions_done_of_all_and_the_images(org: Emulator) -> None:
+    result = audit(org, "--organization", "--progress")
+
+    active = len(MEMBERS) + 1
+    scopes = active * len(org.regions)
+    assert "auditing scopes" in result.stderr
+    assert f"{scopes}/{scopes}" in result.stderr
+    assert f"{active}/{active} accounts" in result.stderr
+    assert f"{len(active_images(org.scoped_truth))} images" in result.stderr
 
 
 # -- where the accounts come from --------------------------------------------------------------
