@@ -160,11 +160,14 @@ def shape_image_permissions(
 
 
 def _plain(permissions: list[Any]) -> bool:
-    """Every entry an object holding one string ``SharedAccountId``, and nothing else."""
-    return all(
-        type(entry) is dict and len(entry) == 1 and type(entry.get("SharedAccountId")) is str
-        for entry in permissions
-    )
+    """Every entry an object holding one string ``SharedAccountId``, and nothing else (a loop:
+    ``all`` over a generator costs a third more, once per page)."""
+    for entry in permissions:
+        if type(entry) is not dict or len(entry) != 1:
+            return False
+        if type(entry.get("SharedAccountId")) is not str:
+            return False
+    return True
 
 
 def _shape_permission(response: HttpResponse, entry: object) -> dict[str, str]:

@@ -79,10 +79,10 @@ class _CachedKeySigV4Auth(SigV4Auth):
             query = self.canonical_query_string(request)
             start = self._url_parts[url] = f"{cast(str, request.method)}\n{path}\n{query}\n"
         headers = self.headers_to_sign(request)
-        return (
-            f"{start}{self.canonical_headers(headers)}\n\n"
-            f"{self.signed_headers(headers)}\n{self.payload(request)}"
-        )
+        names = sorted(headers)
+        # botocore's canonical_headers and signed_headers, for headers sent once each.
+        canonical = "\n".join(f"{name}:{' '.join(headers[name].split())}" for name in names)
+        return f"{start}{canonical}\n\n{';'.join(names)}\n{self.payload(request)}"
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
         url = cast(str, request.url)
@@ -102,7 +102,7 @@ class _CachedKeySigV4Auth(SigV4Auth):
         if day != self._key_day:
             self._key = derive_signing_key(self.source.secret_key, day, self.region_name)
             self._key_day = day
-        return hmac.new(self._key, string_to_sign.encode(), sha256).hexdigest()
+        return hmac.digest(self._key, string_to_sign.encode(), "sha256").hex()
 
 
 def derive_signing_key(secret_key: str, day: str, region_name: str) -> bytes:
