@@ -45,9 +45,10 @@ if TYPE_CHECKING:
     from imgperms_async._service_model import ModeledOperation
 
 
-def _own_transport(settings: Settings, config: ClientConfig) -> AiohttpTransport:
-    """The transport a client makes when given none; run in a thread, as it loads the CA bundle
-    when one is set (whatever the endpoint's scheme: a broken bundle is an error at once)."""
+def transport_for(settings: Settings, config: ClientConfig) -> AiohttpTransport:
+    """The transport a client makes when given none (and an organization's scopes share); run
+    in a thread, as it loads the CA bundle when one is set (whatever the endpoint's scheme: a
+    broken bundle is an error at once)."""
     return AiohttpTransport(
         max_connections=config.max_connections,
         connect_timeout_secs=config.connect_timeout_secs,
@@ -187,7 +188,7 @@ class ImagePermissionsClient:
             if self._transport is not None:
                 self._open = _Open(settings, self._config, self._transport, owns=False)
             else:
-                transport = await asyncio.to_thread(_own_transport, settings, self._config)
+                transport = await asyncio.to_thread(transport_for, settings, self._config)
                 self._open = _Open(settings, self._config, transport, owns=True)
         return self
 

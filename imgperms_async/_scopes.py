@@ -20,9 +20,8 @@ from typing import Final, Self
 from botocore.exceptions import NoRegionError
 
 from imgperms_async._accounts import Account, check_roles, role_arn
-from imgperms_async._aiohttp_transport import AiohttpTransport
 from imgperms_async._botocore_settings import BotocoreSession
-from imgperms_async._client import ImagePermissionsClient, client_for_settings
+from imgperms_async._client import ImagePermissionsClient, client_for_settings, transport_for
 from imgperms_async._client_config import ClientConfig
 from imgperms_async._control_plane import (
     DEFAULT_DURATION_SECS,
@@ -134,15 +133,9 @@ class ScopeReach:
             home = await asyncio.to_thread(
                 configured.settings_for, self.home_region, self.caller_credentials
             )
-            config = self.scope_config
+            pool = dataclasses.replace(self.scope_config, max_connections=self.concurrency)
             self.transport = await self._exit.enter_async_context(
-                AiohttpTransport(
-                    max_connections=self.concurrency,
-                    connect_timeout_secs=config.connect_timeout_secs,
-                    read_timeout_secs=config.read_timeout_secs,
-                    verify_tls=config.verify_tls,
-                    ca_bundle=config.ca_bundle or home.ca_bundle,
-                )
+                await asyncio.to_thread(transport_for, home, pool)
             )
         return self
 

@@ -127,6 +127,32 @@ def _checked_endpoint(ctx: click.Context, param: click.Parameter, value: str | N
     return value
 
 
+_ROLE_NAME: Final = click.option(
+    "--role-name",
+    default=None,
+    help=f"Role to assume in each account (default {DEFAULT_ROLE_NAME}).",
+)
+_ROLE_ARN: Final = click.option(
+    "--role-arn",
+    "role_arn_template",
+    metavar="TEMPLATE",
+    help="Role ARN to assume in each account, with {account_id} (and {partition}) filled in.",
+)
+_EXTERNAL_ID: Final = click.option("--external-id", help="ExternalId to assume the roles with.")
+_PROFILE: Final = click.option(
+    "--profile", help="Named profile from your AWS config and credentials files."
+)
+_ENDPOINT_URL: Final = click.option(
+    "--endpoint-url",
+    callback=_checked_endpoint,
+    help="Talk to this endpoint instead of AWS (e.g. the emulator), for every service called.",
+)
+_DEBUG: Final = click.option(
+    "--debug", is_flag=True, help="Log what happens to stderr (secrets are masked)."
+)
+"""Options every command that calls AWS takes, in the same words."""
+
+
 _TUNING_OPTIONS: Final = (
     click.option(
         "--max-attempts",
@@ -239,18 +265,9 @@ def _client_tuning(command: Callable[..., None]) -> Callable[..., None]:
     metavar="ACCOUNT_ID",
     help="Audit this account; repeatable.",
 )
-@click.option(
-    "--role-name",
-    default=None,
-    help=f"Role to assume in each account (default {DEFAULT_ROLE_NAME}).",
-)
-@click.option(
-    "--role-arn",
-    "role_arn_template",
-    metavar="TEMPLATE",
-    help="Role ARN to assume in each account, with {account_id} (and {partition}) filled in.",
-)
-@click.option("--external-id", help="ExternalId to assume the roles with.")
+@_ROLE_NAME
+@_ROLE_ARN
+@_EXTERNAL_ID
 @click.option(
     "--all-regions",
     is_flag=True,
@@ -263,12 +280,8 @@ def _client_tuning(command: Callable[..., None]) -> Callable[..., None]:
     callback=_checked_regions,
     help="Region to audit; repeat for several (run at once). Default: AWS_REGION / your profile.",
 )
-@click.option("--profile", help="Named profile from your AWS config and credentials files.")
-@click.option(
-    "--endpoint-url",
-    callback=_checked_endpoint,
-    help="Talk to this endpoint instead of AWS (e.g. the emulator), for every service called.",
-)
+@_PROFILE
+@_ENDPOINT_URL
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 1024),
@@ -323,7 +336,7 @@ def _client_tuning(command: Callable[..., None]) -> Callable[..., None]:
     help="Show a progress bar on stderr. Default: only when stderr is a terminal.",
 )
 @_client_tuning
-@click.option("--debug", is_flag=True, help="Log what happens to stderr (secrets are masked).")
+@_DEBUG
 def audit(
     image_ids: tuple[str, ...],
     images_file: IO[str] | None,
@@ -564,7 +577,7 @@ def demo_allowlist(truth: dict[str, tuple[str, ...]], seed: int) -> frozenset[st
     default=None,
     help="Show a progress bar on stderr. Default: only when stderr is a terminal.",
 )
-@click.option("--debug", is_flag=True, help="Log what happens to stderr (secrets are masked).")
+@_DEBUG
 def demo(
     images: int | None,
     seed: int,
@@ -674,16 +687,12 @@ def demo(
     type=click.File("r", encoding="utf-8", lazy=False),
     help="The accounts file of the audit (its per-account roles and ExternalIds are used).",
 )
-@click.option("--role-name", default=None, help=f"Role to assume (default {DEFAULT_ROLE_NAME}).")
-@click.option("--role-arn", "role_arn_template", metavar="TEMPLATE", help="Role ARN template.")
-@click.option("--external-id", help="ExternalId to assume the roles with.")
+@_ROLE_NAME
+@_ROLE_ARN
+@_EXTERNAL_ID
 @click.option("--region", "home_region", callback=_checked_region, help="Region for STS calls.")
-@click.option("--profile", help="Named profile from your AWS config and credentials files.")
-@click.option(
-    "--endpoint-url",
-    callback=_checked_endpoint,
-    help="Talk to this endpoint instead of AWS (e.g. the emulator), for every service called.",
-)
+@_PROFILE
+@_ENDPOINT_URL
 @click.option(
     "--format",
     "output_format",
@@ -698,7 +707,7 @@ def demo(
     help="Append each action to FILE as jsonl (default: imgperms-unshare-TIME.jsonl here).",
 )
 @_client_tuning
-@click.option("--debug", is_flag=True, help="Log what happens to stderr (secrets are masked).")
+@_DEBUG
 def unshare(
     report: IO[str],
     apply_plan: bool,

@@ -39,7 +39,6 @@ CORE: dict[str, set[str]] = {
     },
     "_scopes": {
         "_accounts",
-        "_aiohttp_transport",
         "_botocore_settings",
         "_client",
         "_client_config",
