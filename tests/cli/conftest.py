@@ -1,9 +1,21 @@
-"""Fixtures for CLI tests: the threaded emulator's credentials in the environment, and a runner."""
+"""Fixtures for CLI tests: the threaded emulator's credentials in the environment, a runner, and
+the emulators the tests that act on reports share (one account; an organization audited once)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from cli_support import Cli
+from report_support import (
+    Audited,
+    Served,
+    account_emulator,
+    audited_once,
+    organization_emulator,
+    serving,
+)
 
 from imgperms_async.emulator import Emulator
 
@@ -23,3 +35,17 @@ def aws_env(threaded_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dic
 @pytest.fixture
 def cli(threaded_emulator: Emulator, aws_env: dict[str, str]) -> Cli:
     return Cli(threaded_emulator.endpoint_url)
+
+
+@pytest.fixture
+def one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
+    with serving(monkeypatch, tmp_path, account_emulator(), organization=False) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def org_audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
+    with audited_once(
+        tmp_path_factory.mktemp("org"), organization_emulator(), organization=True
+    ) as audited:
+        yield audited

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,29 +13,13 @@ from report_support import (
     Served,
     account_emulator,
     allowlist_file,
-    audited_once,
     images_of,
-    organization_emulator,
     point_at,
     serving,
     write_jsonl,
 )
 
 NEWCOMER = "999988887777"
-
-
-@pytest.fixture
-def one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
-    with serving(monkeypatch, tmp_path, account_emulator(), organization=False) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def org_audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
-    with audited_once(
-        tmp_path_factory.mktemp("org"), organization_emulator(), organization=True
-    ) as audited:
-        yield audited
 
 
 def by_image(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

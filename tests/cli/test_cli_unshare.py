@@ -34,25 +34,11 @@ def org(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def org_audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
-    with audited_once(
-        tmp_path_factory.mktemp("org"), organization_emulator(), organization=True
-    ) as audited:
-        yield audited
-
-
 @pytest.fixture
 def seen(org_audit: Audited, monkeypatch: pytest.MonkeyPatch) -> Audited:
     """An organization audited once, for the tests that change nothing."""
     point_at(monkeypatch, org_audit.served.emu)
     return org_audit
-
-
-@pytest.fixture
-def one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
-    with serving(monkeypatch, tmp_path, account_emulator(), organization=False) as served:
-        yield served
 
 
 def planned(result_stdout: str) -> dict[str, list[str]]:
