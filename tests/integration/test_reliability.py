@@ -22,6 +22,8 @@ from imgperms_async import (
 )
 from imgperms_async.emulator import Emulator
 
+from .conftest import client_for as emulator_client_for
+
 KEYS = {"aws_access_key_id": "AKIDLOOP", "aws_secret_access_key": "loop-secret"}
 
 
@@ -34,21 +36,11 @@ def client_for(endpoint_url: str, **config: Any) -> ImagePermissionsClient:
     )
 
 
-def emulator_client(emu: Emulator, **config: Any) -> ImagePermissionsClient:
-    return ImagePermissionsClient(
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        aws_access_key_id=emu.credentials.access_key,
-        aws_secret_access_key=emu.credentials.secret_key,
-        config=ClientConfig(**config),
-    )
-
-
 @pytest.mark.parametrize("concurrency", [256, 1024])
 async def test_a_rate_limited_audit_loses_no_image_however_wide(concurrency: int) -> None:
     async with (
         Emulator(images=300, seed=4, rate=400, burst=10) as emu,
-        emulator_client(emu, max_connections=concurrency) as client,
+        emulator_client_for(emu, max_connections=concurrency) as client,
     ):
         results = [r async for r in client.fan_out(emu.owned_image_ids, concurrency=concurrency)]
         throttles = sum(client.stats.throttles.values())

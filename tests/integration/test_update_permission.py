@@ -3,13 +3,10 @@ with the modeled errors, retried like every call, and refused before sending whe
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from imgperms_async import (
     AccessDeniedException,
-    ClientConfig,
     ImagePermissionsClient,
     InvalidParameterValuesException,
     ParamValidationError,
@@ -17,15 +14,7 @@ from imgperms_async import (
 )
 from imgperms_async.emulator import Emulator
 
-
-def client_for(emu: Emulator, **config: Any) -> ImagePermissionsClient:
-    return ImagePermissionsClient(
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        aws_access_key_id=emu.credentials.access_key,
-        aws_secret_access_key=emu.credentials.secret_key,
-        config=ClientConfig(**config),
-    )
+from .conftest import client_for
 
 
 async def shares_of(client: ImagePermissionsClient, image_id: str) -> list[str]:
