@@ -8,8 +8,8 @@ call in a worker thread; the image-permission path stays the raw async one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Final, Literal
 
 from botocore.exceptions import ClientError as BotocoreClientError
@@ -54,7 +54,8 @@ class RoleToAssume:
 
 def caller_account(configured: BotocoreSession, region: str) -> str:
     """The caller's own account id (STS GetCallerIdentity)."""
-    answer = configured.client("sts", region).get_caller_identity()
+    with closing(configured.client("sts", region)) as client:
+        answer = client.get_caller_identity()
     return str(answer["Account"])
 
 
@@ -63,13 +64,13 @@ def organization_accounts(
 ) -> list[OrganizationAccount] | None:
     """Every account of the caller's organization, or ``None`` when the caller is in none or may
     not list it (a member that is not a delegated administrator)."""
-    client = configured.client("organizations", region)
-    try:
-        return list(_every_account(client))
-    except BotocoreClientError as error:
-        if error.response.get("Error", {}).get("Code") in _NOT_AN_ORGANIZATION:
-            return None
-        raise
+    with closing(configured.client("organizations", region)) as client:
+        try:
+            return list(_every_account(client))
+        except BotocoreClientError as error:
+            if error.response.get("Error", {}).get("Code") in _NOT_AN_ORGANIZATION:
+                return None
+            raise
 
 
 def _every_account(client: Any) -> Iterator[OrganizationAccount]:
@@ -83,28 +84,45 @@ def _every_account(client: Any) -> Iterator[OrganizationAccount]:
 def assumed_credentials(
     configured: BotocoreSession, region: str, role: RoleToAssume
 ) -> BotocoreCredentials:
-    """Credentials of the role, refreshed by botocore before they expire: botocore's own
-    assume-role provider, fed by the caller's credentials.
+    """Credentials of the role, refreshed by botocore before they expire: botocore's refreshable
+    credentials, each session asked of STS with the caller's current credentials.
 
     The first AssumeRole is made here, so a role that cannot be assumed raises here, plainly;
     left to botocore's first refresh, it would also be logged as a warning with a traceback.
+    Each STS client is closed once it has answered, so no connection outlives its call.
     """
-    from botocore.credentials import AssumeRoleCredentialFetcher, RefreshableCredentials
+    from botocore.credentials import RefreshableCredentials
 
     extra: dict[str, Any] = {
+        "RoleArn": role.role_arn,
         "RoleSessionName": role.session_name,
         "DurationSeconds": role.duration_secs,
     }
     if role.external_id is not None:
         extra["ExternalId"] = role.external_id
-    fetcher = AssumeRoleCredentialFetcher(
-        client_creator=partial(_sts_client, configured, region),
-        source_credentials=_as_botocore(configured.credentials()),
-        role_arn=role.role_arn,
-        extra_args=extra,
-    )
+    source = _as_botocore(configured.credentials())
+
+    def fetch() -> dict[str, str]:
+        keys = source.get_frozen_credentials()
+        with closing(
+            _sts_client(
+                configured,
+                region,
+                aws_access_key_id=keys.access_key,
+                aws_secret_access_key=keys.secret_key,
+                aws_session_token=keys.token,
+            )
+        ) as client:
+            session = client.assume_role(**extra)["Credentials"]
+        return {
+            "access_key": session["AccessKeyId"],
+            "secret_key": session["SecretAccessKey"],
+            "token": session["SessionToken"],
+            "expiry_time": session["Expiration"].isoformat(),
+        }
+
     credentials: BotocoreCredentials = RefreshableCredentials.create_from_metadata(
-        fetcher.fetch_credentials(), refresh_using=fetcher.fetch_credentials, method="assume-role"
+        fetch(), refresh_using=fetch, method="assume-role"
     )
     return credentials
 
@@ -121,12 +139,18 @@ def _as_botocore(credentials: Credentials | BotocoreCredentials) -> BotocoreCred
     return keys
 
 
-def _sts_client(configured: BotocoreSession, region: str, service: str, **keys: Any) -> Any:
-    """What botocore's fetcher asks for (``client_creator("sts", aws_access_key_id=...)``),
-    in the audit's region and at its endpoint."""
+def _sts_client(configured: BotocoreSession, region: str, **keys: str | None) -> Any:
+    """STS signed with ``keys``, in the audit's region and at its endpoint."""
     return configured.session.create_client(
-        service, region_name=region, endpoint_url=configured.endpoint_url, **keys
+        "sts", region_name=region, endpoint_url=configured.endpoint_url, **keys
     )
+
+
+def load_enabled_regions_model(configured: BotocoreSession, region: str) -> None:
+    """Load EC2's model into the session now: botocore loads a model once per session, but
+    accounts reached side by side would each load it at once, in their own threads."""
+    with closing(configured.client("ec2", region)):
+        pass
 
 
 def enabled_regions(
@@ -135,13 +159,13 @@ def enabled_regions(
     """The regions the account has enabled (EC2 DescribeRegions), or ``None`` when it cannot
     tell (it may not ask, or has not enabled ``region`` itself): then every region is tried, and
     one not enabled says so when called."""
-    client = configured.client("ec2", region, credentials=credentials)
-    try:
-        answer = client.describe_regions(AllRegions=False)
-    except BotocoreClientError as error:
-        if error.response.get("Error", {}).get("Code") in _CANNOT_TELL:
-            return None
-        raise
+    with closing(configured.client("ec2", region, credentials=credentials)) as client:
+        try:
+            answer = client.describe_regions(AllRegions=False)
+        except BotocoreClientError as error:
+            if error.response.get("Error", {}).get("Code") in _CANNOT_TELL:
+                return None
+            raise
     return frozenset(
         entry["RegionName"]
         for entry in answer.get("Regions", ())

@@ -31,6 +31,7 @@ from imgperms_async._control_plane import (
     DEFAULT_ROLE_NAME,
     DEFAULT_SESSION_NAME,
     OrganizationAccount,
+    load_enabled_regions_model,
     organization_accounts,
 )
 from imgperms_async._exceptions import InvalidSettingError, error_code
@@ -188,9 +189,7 @@ class OrganizationAudit:
         listing = await asyncio.to_thread(
             organization_accounts, reach.configured, reach.home_region
         )
-        # botocore loads a service's model once per session, but accounts reached side by side
-        # would each load EC2's at once, in their own threads: load it here, before them.
-        await asyncio.to_thread(reach.configured.client, "ec2", reach.home_region)
+        await asyncio.to_thread(load_enabled_regions_model, reach.configured, reach.home_region)
         self._choose_accounts(listing)
         offered = await reach.workspaces_regions()
         self._offered = frozenset(offered)

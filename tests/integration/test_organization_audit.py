@@ -16,6 +16,8 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import botocore.client
+import botocore.session
 import pytest
 from aiohttp import web
 from botocore.exceptions import NoRegionError
@@ -204,6 +206,33 @@ async def test_every_active_account_and_enabled_region_is_audited_as_the_emulato
     audited = {scope for scope, status in outcome.statuses().items() if status == "audited"}
     truth = emu.scoped_truth.images
     assert audited == {(a, region) for a in active(emu) for region in truth[a]}
+
+
+async def test_every_control_plane_client_is_closed_once_it_has_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore's clients keep their connections until closed: left open, each would hold a
+    socket to STS or EC2 for the rest of a long audit."""
+    made: list[object] = []
+    closed: list[object] = []
+    create_client = botocore.session.Session.create_client
+    close = botocore.client.BaseClient.close
+
+    def counted_create(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        made.append(client := create_client(self, *args, **kwargs))
+        return client
+
+    def counted_close(self: botocore.client.BaseClient) -> None:
+        closed.append(self)
+        close(self)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counted_create)
+    monkeypatch.setattr(botocore.client.BaseClient, "close", counted_close)
+    with organization() as emu:
+        await everything(audit_of(emu))
+
+    assert len(made) > len(active(emu))
+    assert {id(client) for client in made} <= {id(client) for client in closed}
 
 
 async def test_each_scope_result_counts_the_images_answered_in_it() -> None:
