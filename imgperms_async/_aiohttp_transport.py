@@ -93,10 +93,6 @@ class AiohttpTransport:
                 status = response.status
                 response_headers = _lower_case_headers(response.headers.items())
         except (aiohttp.ClientError, OSError) as exc:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                # Some aiohttp releases (3.9) turn a cancellation into a timeout: keep it one.
-                raise asyncio.CancelledError from exc
             raise _botocore_error(exc, url) from exc
         return HttpResponse(status, response_headers, body, sent_at, self._clock())
 
