@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from botocore.loaders import create_loader
 from servers import LoopbackServer, loopback_servers
 
 from imgperms_async.emulator import Emulator
@@ -44,3 +45,14 @@ async def loopback_server() -> AsyncIterator[LoopbackServer]:
     """Serves aiohttp apps on 127.0.0.1 with a free port; stopped after the test."""
     async with loopback_servers() as serve:
         yield serve
+
+
+_LOADER = create_loader()
+
+
+@pytest.fixture
+def one_botocore_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each organization audit reads botocore's configuration into a session of its own, which
+    would load the STS, Organizations and EC2 models again (a good part of a second, each time):
+    with this fixture every session shares one loader."""
+    monkeypatch.setattr("botocore.session.create_loader", lambda *args, **kwargs: _LOADER)

@@ -14,6 +14,7 @@ from report_support import (
     account_emulator,
     audited_once,
     organization_emulator,
+    point_at,
     serving,
 )
 
@@ -49,3 +50,11 @@ def org_audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
         tmp_path_factory.mktemp("org"), organization_emulator(), organization=True
     ) as audited:
         yield audited
+
+
+@pytest.fixture
+def seen(org_audit: Audited, monkeypatch: pytest.MonkeyPatch) -> Audited:
+    """The organization audited once, the environment pointed at it: for tests that change
+    nothing."""
+    point_at(monkeypatch, org_audit.served.emu)
+    return org_audit

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from report_support import (
     Served,
     account_emulator,
     allowlist_file,
-    audited_once,
     images_of,
     invoke,
     organization_emulator,
@@ -48,27 +46,18 @@ class OrganizationRun:
 
 
 @pytest.fixture(scope="module")
-def org_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrganizationRun]:
-    """An organization audited once as a report, as OCSF and as JUnit."""
-    with audited_once(
-        tmp_path_factory.mktemp("org"), organization_emulator(), organization=True
-    ) as audited:
-        ocsf = audited.served.audit("--format", "ocsf")
-        junit = audited.served.audit("--format", "junit")
-        assert ocsf.exit_code == junit.exit_code == 1
-        yield OrganizationRun(audited, ocsf.stdout, junit.stdout)
+def org_run(org_audit: Audited) -> OrganizationRun:
+    """The organization audited once, also as OCSF and as JUnit."""
+    ocsf = org_audit.served.audit("--format", "ocsf")
+    junit = org_audit.served.audit("--format", "junit")
+    assert ocsf.exit_code == junit.exit_code == 1
+    return OrganizationRun(org_audit, ocsf.stdout, junit.stdout)
 
 
 @pytest.fixture
-def org(org_run: OrganizationRun, monkeypatch: pytest.MonkeyPatch) -> OrganizationRun:
-    point_at(monkeypatch, org_run.audited.served.emu)
+def org(org_run: OrganizationRun, seen: Audited) -> OrganizationRun:
+    """The run, with the environment pointed at its organization (``seen``)."""
     return org_run
-
-
-@pytest.fixture
-def one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
-    with serving(monkeypatch, tmp_path, account_emulator(), organization=False) as served:
-        yield served
 
 
 def events_of(text: str) -> list[dict[str, Any]]:

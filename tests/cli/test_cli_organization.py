@@ -14,40 +14,20 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
-from botocore.loaders import create_loader
 from cli_support import Cli, serving_in_thread
 from click.testing import Result
+from organization_support import (
+    ACCOUNTS,
+    FACTS,
+    MEMBERS,
+    OPTED_OUT,
+    SUSPENDED,
+    organization,
+)
 
 from imgperms_async.emulator import Emulator, ScopedTruth
 
-SEED = 4
-"""Four members: one SUSPENDED, one without af-south-1; images of every kind (see the library's
-organization tests, which use the same seed)."""
-
-
-def organization(**options: Any) -> Emulator:
-    options.setdefault("images", 3)
-    return Emulator(accounts=4, seed=SEED, **options)
-
-
-FACTS = organization().scoped_truth
-assert FACTS.organization is not None
-ACCOUNTS = {account.account_id: account for account in FACTS.organization.accounts}
-MANAGEMENT = FACTS.organization.management_account_id
-MEMBERS = [a for a, info in ACCOUNTS.items() if info.status == "ACTIVE" and a != MANAGEMENT]
-SUSPENDED = next(a for a, info in ACCOUNTS.items() if info.status == "SUSPENDED")
-OPTED_OUT = next(a for a in MEMBERS if a in FACTS.disabled_regions)
-
-
-_LOADER = create_loader()
-
-
-@pytest.fixture(autouse=True)
-def one_botocore_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each audit reads botocore's configuration into a session of its own, which would load
-    the STS, Organizations and EC2 models again (a good part of a second, each time): here
-    every session shares one loader."""
-    monkeypatch.setattr("botocore.session.create_loader", lambda *args, **kwargs: _LOADER)
+pytestmark = pytest.mark.usefixtures("one_botocore_loader")
 
 
 @pytest.fixture

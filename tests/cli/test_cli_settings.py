@@ -147,7 +147,7 @@ def test_a_credential_process_that_prints_no_json_is_one_line(
 
 
 def test_a_read_timeout_option_reaches_the_client(aws_env: dict[str, str]) -> None:
-    with Emulator(images=2, seed=1, latency=1.0) as slow:
+    with Emulator(images=2, seed=1, latency=0.3) as slow:
         result = Cli(slow.endpoint_url).audit(
             slow.owned_image_ids[0], "--read-timeout", "0.1", "--max-attempts", "1",
             "--format", "json",

@@ -21,7 +21,6 @@ from report_support import (
     images_of,
     invoke,
     organization_emulator,
-    point_at,
     serving,
     write_jsonl,
 )
@@ -32,13 +31,6 @@ def org(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Served]:
     """An organization of its own, for a test that changes it."""
     with serving(monkeypatch, tmp_path, organization_emulator(), organization=True) as served:
         yield served
-
-
-@pytest.fixture
-def seen(org_audit: Audited, monkeypatch: pytest.MonkeyPatch) -> Audited:
-    """An organization audited once, for the tests that change nothing."""
-    point_at(monkeypatch, org_audit.served.emu)
-    return org_audit
 
 
 def planned(result_stdout: str) -> dict[str, list[str]]:

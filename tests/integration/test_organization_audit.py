@@ -23,6 +23,14 @@ from aiohttp import web
 from botocore.exceptions import NoRegionError
 from botocore.loaders import JSONFileLoader, create_loader
 from fakes import FakeClock, settle
+from organization_support import (
+    EVERYWHERE,
+    MANAGEMENT,
+    MEMBERS,
+    OPTED_OUT,
+    SUSPENDED,
+    organization,
+)
 from servers import LoopbackServer
 
 from imgperms_async import (
@@ -49,34 +57,13 @@ from imgperms_async._client import client_for_settings
 from imgperms_async._control_plane import assumed_credentials
 from imgperms_async.emulator import Emulator, ScopedTruth
 
-SEED = 4
-"""An organization of four members: one SUSPENDED, one that never enabled af-south-1, images of
-every kind (some shared with more than 25 accounts) in us-east-1, eu-west-1 and af-south-1."""
 FAST = ClientConfig(max_rate=10_000.0)
 """Far above the emulator's (unlimited) rate: the tests wait for nothing."""
-_LOADER = create_loader()
-
-
-@pytest.fixture(autouse=True)
-def one_botocore_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each audit reads botocore's configuration into a session of its own, which would load
-    the STS, Organizations and EC2 models again (a good part of a second, each time): here
-    every session shares one loader."""
-    monkeypatch.setattr("botocore.session.create_loader", lambda *args, **kwargs: _LOADER)
+pytestmark = pytest.mark.usefixtures("one_botocore_loader")
 
 
 AuditItem = ImagePermissionsResult | ScopeResult
 Images = dict[str, dict[str, dict[str, tuple[str, ...]]]]
-
-
-def organization(**options: Any) -> Emulator:
-    """The test organization (not served until entered); options apply on top of the seed."""
-    options.setdefault("images", 3)
-    return Emulator(accounts=4, seed=SEED, **options)
-
-
-FACTS = organization().scoped_truth
-"""What the seed gives, read before any emulator is configured with it."""
 
 
 def accounts_where(truth: ScopedTruth, **where: str) -> list[str]:
@@ -86,15 +73,6 @@ def accounts_where(truth: ScopedTruth, **where: str) -> list[str]:
         for account in truth.organization.accounts
         if all(getattr(account, key) == value for key, value in where.items())
     ]
-
-
-MANAGEMENT = accounts_where(FACTS, role_access="none")[0]
-MEMBERS = [a for a in accounts_where(FACTS, status="ACTIVE") if a != MANAGEMENT]
-SUSPENDED = accounts_where(FACTS, status="SUSPENDED")[0]
-OPTED_OUT = next(a for a in MEMBERS if "af-south-1" in FACTS.disabled_regions.get(a, ()))
-"""A member that never enabled af-south-1."""
-EVERYWHERE = [a for a in MEMBERS if a not in FACTS.disabled_regions]
-"""Members with every region of the organization enabled."""
 
 
 def audit_of(emu: Emulator, **options: Any) -> OrganizationAudit:
@@ -1175,16 +1153,20 @@ def tasks_left() -> set[asyncio.Task[Any]]:
 
 
 async def test_leaving_the_results_early_stops_every_scope_and_leaves_no_task() -> None:
+    """Counted as the client sends, not as the server logs: requests already on the wire when
+    the loop is left may reach the emulator's thread later."""
     with organization(images=8) as emu:
-        async with audit_of(emu, scopes_at_once=1) as audit:
-            async with aclosing(audit.results()) as results:
-                async for item in results:
-                    if isinstance(item, ImagePermissionsResult):
-                        break
-            assert tasks_left() == set()
-            asked = len(workspaces_requests(emu))
-            await settle()
-            assert len(workspaces_requests(emu)) == asked
+        async with AiohttpTransport() as pool:
+            watched = Watched(pool)
+            async with audit_of(emu, scopes_at_once=1, transport=watched) as audit:
+                async with aclosing(audit.results()) as results:
+                    async for item in results:
+                        if isinstance(item, ImagePermissionsResult):
+                            break
+                assert tasks_left() == set()
+                asked = watched.sent
+                await settle()
+                assert watched.sent == asked
 
     total = sum(len(i) for a in active(emu) for i in emu.scoped_truth.images[a].values())
     assert asked < total

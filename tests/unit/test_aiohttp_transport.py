@@ -122,12 +122,15 @@ async def test_a_refused_connection_is_botocores_endpoint_error(
 async def test_an_answer_slower_than_the_read_timeout_is_a_read_timeout(
     loopback_server: LoopbackServer, transport: AiohttpTransport
 ) -> None:
+    answer = asyncio.Event()
+
     async def root(request: web.Request) -> web.Response:
-        await asyncio.sleep(5)
+        await answer.wait()
         return web.Response(body=BODY)
 
     with pytest.raises(ReadTimeoutError):
         await transport.send(post(await loopback_server(app(root=root))))
+    answer.set()
 
 
 async def test_a_connection_cut_mid_body_is_a_closed_connection(
