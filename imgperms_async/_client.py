@@ -75,9 +75,7 @@ class _Open:
         self.stats = Stats()
         self.transport = transport
         self.owns_transport = owns
-        signer = RequestSigner(
-            region_name=settings.region_name, credentials=self.credentials, now=self.clock.time
-        )
+        signer = RequestSigner(region_name=settings.region_name, now=self.clock.time)
         self.protocol = JsonProtocol(
             endpoint_url=settings.endpoint_url,
             send=SigningSender(transport, signer, self.credentials).send,

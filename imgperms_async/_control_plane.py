@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 from botocore.exceptions import ClientError as BotocoreClientError
 
 from imgperms_async._botocore_settings import BotocoreSession
-from imgperms_async._credentials import BotocoreCredentials, Credentials
+from imgperms_async._credentials import BotocoreCredentials, Credentials, frozen
 
 DEFAULT_ROLE_NAME: Final = "OrganizationAccountAccessRole"
 DEFAULT_SESSION_NAME: Final = "imgperms-audit"
@@ -100,19 +100,10 @@ def assumed_credentials(
     }
     if role.external_id is not None:
         extra["ExternalId"] = role.external_id
-    source = _as_botocore(configured.credentials())
+    caller = configured.credentials()
 
     def fetch() -> dict[str, str]:
-        keys = source.get_frozen_credentials()
-        with closing(
-            _sts_client(
-                configured,
-                region,
-                aws_access_key_id=keys.access_key,
-                aws_secret_access_key=keys.secret_key,
-                aws_session_token=keys.token,
-            )
-        ) as client:
+        with closing(configured.client("sts", region, credentials=frozen(caller))) as client:
             session = client.assume_role(**extra)["Credentials"]
         return {
             "access_key": session["AccessKeyId"],
@@ -125,25 +116,6 @@ def assumed_credentials(
         fetch(), refresh_using=fetch, method="assume-role"
     )
     return credentials
-
-
-def _as_botocore(credentials: Credentials | BotocoreCredentials) -> BotocoreCredentials:
-    """botocore's fetcher reads ``get_frozen_credentials()``; explicit keys have none."""
-    if not isinstance(credentials, Credentials):
-        return credentials
-    from botocore.credentials import Credentials as Keys
-
-    keys: BotocoreCredentials = Keys(
-        credentials.access_key, credentials.secret_key, credentials.token
-    )
-    return keys
-
-
-def _sts_client(configured: BotocoreSession, region: str, **keys: str | None) -> Any:
-    """STS signed with ``keys``, in the audit's region and at its endpoint."""
-    return configured.session.create_client(
-        "sts", region_name=region, endpoint_url=configured.endpoint_url, **keys
-    )
 
 
 def load_enabled_regions_model(configured: BotocoreSession, region: str) -> None:

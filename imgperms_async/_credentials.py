@@ -46,6 +46,16 @@ class RefreshableBotocoreCredentials(BotocoreCredentials, Protocol):
     def refresh_needed(self, refresh_in: float | None = None) -> bool: ...
 
 
+def frozen(credentials: Credentials | BotocoreCredentials) -> Credentials:
+    """The keys in use now. It blocks (botocore's may refresh first): call it in a thread."""
+    if isinstance(credentials, Credentials):
+        return credentials
+    keys = credentials.get_frozen_credentials()
+    if not keys.access_key or not keys.secret_key:
+        raise NoCredentialsError()
+    return Credentials(keys.access_key, keys.secret_key, keys.token or None)
+
+
 class CredentialSource:
     """Hands out current credentials; ``get()`` is a plain attribute read in the common case."""
 
@@ -131,9 +141,6 @@ class CredentialSource:
         botocore_credentials = self._botocore
         if botocore_credentials is None:
             raise NoCredentialsError()
-        frozen = await asyncio.to_thread(botocore_credentials.get_frozen_credentials)
-        if not frozen.access_key or not frozen.secret_key:
-            raise NoCredentialsError()
-        fetched = Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+        fetched = await asyncio.to_thread(frozen, botocore_credentials)
         # Keep the same object when nothing changed: the signer rebuilds its key cache on a new one.
         return self._current if fetched == self._current and self._current else fetched

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from types import TracebackType
@@ -324,48 +324,32 @@ class OrganizationAudit:
         self, reached: _Reached, region: str, emit: Emit, scopes: asyncio.Semaphore
     ) -> ScopeResult:
         account = reached.account
-        listing = _Listing()
         images = 0
         async with scopes:
             try:
                 async with await self._scope_reach.client(account, region) as client:
-                    fan_out = client.fan_out(
-                        listing.of(client.iter_image_ids()),
-                        concurrency=self._scope_reach.scope_concurrency,
-                    )
-                    async with aclosing(fan_out) as results:
-                        async for result in results:
-                            images += 1
-                            await emit(
-                                dataclasses.replace(
-                                    result, account_id=account.account_id, region=region
+                    try:
+                        fan_out = client.fan_out(
+                            client.iter_image_ids(),
+                            concurrency=self._scope_reach.scope_concurrency,
+                        )
+                        async with aclosing(fan_out) as results:
+                            async for result in results:
+                                images += 1
+                                await emit(
+                                    dataclasses.replace(
+                                        result, account_id=account.account_id, region=region
+                                    )
                                 )
-                            )
-                    self.totals.add(client.stats)
+                    finally:
+                        self.totals.add(client.stats)
             except Exception as error:
-                # Whatever else ends a scope (its settings, its client) ends that scope alone.
+                # The listing's error comes after the images it listed; it, or whatever else
+                # ends a scope (its settings, its client), ends that scope alone.
                 return ScopeResult(
                     account.account_id, account.name, region, "failed", images, error
                 )
-        if listing.error is not None:
-            return ScopeResult(
-                account.account_id, account.name, region, "failed", images, listing.error
-            )
         return ScopeResult(account.account_id, account.name, region, "audited", images, None)
-
-
-class _Listing:
-    """Passes the scope's image ids through, and keeps the error that ended the listing."""
-
-    def __init__(self) -> None:
-        self.error: Exception | None = None
-
-    async def of(self, image_ids: AsyncIterator[str]) -> AsyncGenerator[str]:
-        try:
-            async for image_id in image_ids:
-                yield image_id
-        except Exception as error:
-            self.error = error
 
 
 def _not_enabled(error: Exception | None) -> bool:

@@ -33,7 +33,7 @@ from imgperms_async._control_plane import (
     enabled_regions,
     workspaces_regions,
 )
-from imgperms_async._credentials import BotocoreCredentials, Credentials
+from imgperms_async._credentials import BotocoreCredentials, Credentials, frozen
 from imgperms_async._exceptions import InvalidSettingError
 from imgperms_async._http import Transport
 
@@ -174,8 +174,8 @@ class ScopeReach:
         return await asyncio.shield(task)
 
     async def enabled_regions(self, credentials: AnyCredentials) -> frozenset[str] | None:
-        frozen = await asyncio.to_thread(_frozen, credentials)
-        return await asyncio.to_thread(enabled_regions, self.configured, self.home_region, frozen)
+        keys = await asyncio.to_thread(frozen, credentials)
+        return await asyncio.to_thread(enabled_regions, self.configured, self.home_region, keys)
 
     async def client(self, account: Account, region: str) -> ImagePermissionsClient:
         """An unopened client for the scope: ``async with`` it."""
@@ -201,11 +201,9 @@ class ScopeReach:
     async def _assume(self, account: Account) -> AnyCredentials:
         if account.account_id == self.caller_account_id:
             return self.caller_credentials
-        credentials = await asyncio.to_thread(
+        return await asyncio.to_thread(
             assumed_credentials, self.configured, self.home_region, self.role_for(account)
         )
-        await asyncio.to_thread(_frozen, credentials)
-        return credentials
 
 
 def regions_to_try(
@@ -217,10 +215,3 @@ def regions_to_try(
         tuple(r for r in wanted if enabled is None or r in enabled),
         tuple(r for r in wanted if enabled is not None and r not in enabled),
     )
-
-
-def _frozen(credentials: AnyCredentials) -> Credentials:
-    if isinstance(credentials, Credentials):
-        return credentials
-    frozen = credentials.get_frozen_credentials()
-    return Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)

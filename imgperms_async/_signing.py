@@ -6,7 +6,7 @@ signed with whatever credentials are current and sent at once, so no signature a
 botocore's ``SigV4Auth`` builds the canonical request, the string to sign and the credential scope.
 Around it, what can be built once is: the host is derived from the endpoint URL once, by botocore;
 the headers to sign are a plain dict rather than an ``email.message``-based ``HTTPHeaders``; the
-signed-header list is fixed by the headers this client sends; the request object is a slotted
+signed-header list comes out of the same pass as the canonical request; the request object is a slotted
 stand-in for ``AWSRequest``; the timestamp string is made once a second; and the derived signing
 key is kept per (secret, day, region) instead of four HMACs per request. The time comes from the
 skew-corrected clock rather than botocore's, so a client with a wrong clock can still be accepted.
@@ -28,7 +28,6 @@ from imgperms_async._http import HttpRequest, HttpResponse, Transport
 
 if TYPE_CHECKING:
     from botocore.awsrequest import AWSRequest
-    from botocore.compat import HTTPHeaders
     from botocore.credentials import ReadOnlyCredentials
 
 SERVICE: Final = "workspaces"
@@ -49,13 +48,6 @@ class _SigningRequest:
         self.context: dict[str, Any] = {"timestamp": timestamp}
 
 
-class _HeadersToSign(dict[str, str]):
-    """What botocore reads from ``HTTPHeaders`` while signing: this client sends each name once."""
-
-    def get_all(self, name: str) -> list[str]:
-        return [self[name]]
-
-
 class _CachedKeySigV4Auth(SigV4Auth):
     """botocore's SigV4 with the day's derived key reused, and what depends on the URL alone (the
     host, the canonical path and query) worked out once per URL."""
@@ -70,32 +62,34 @@ class _CachedKeySigV4Auth(SigV4Auth):
         self._hosts: dict[str, str] = {}
         self._url_parts: dict[str, str] = {}
 
-    def canonical_request(self, request: AWSRequest) -> str:
-        """botocore's, line for line, with its first three lines kept per URL."""
+    def canonical_request_and_signed_headers(self, request: AWSRequest) -> tuple[str, str]:
+        """botocore's canonical request, line for line, with its first three lines kept per URL;
+        and its signed-header list, which is one of those lines."""
         url = cast(str, request.url)
         start = self._url_parts.get(url)
         if start is None:
             path = self._normalize_url_path(urlsplit(url).path)  # type: ignore[attr-defined]
             query = self.canonical_query_string(request)
             start = self._url_parts[url] = f"{cast(str, request.method)}\n{path}\n{query}\n"
-        headers = self.headers_to_sign(request)
+        headers = self._headers_to_sign(request)
         names = sorted(headers)
+        signed = ";".join(names)
         # botocore's canonical_headers and signed_headers, for headers sent once each.
         canonical = "\n".join(f"{name}:{' '.join(headers[name].split())}" for name in names)
-        return f"{start}{canonical}\n\n{';'.join(names)}\n{self.payload(request)}"
+        return f"{start}{canonical}\n\n{signed}\n{self.payload(request)}", signed
 
-    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+    def _headers_to_sign(self, request: AWSRequest) -> dict[str, str]:
         url = cast(str, request.url)
         host = self._hosts.get(url)
         if host is None:
-            host = self._hosts[url] = super().headers_to_sign(request)["host"]
-        headers = _HeadersToSign(
-            (name.lower(), value)
+            host = self._hosts[url] = self.headers_to_sign(request)["host"]
+        headers = {
+            name.lower(): value
             for name, value in request.headers.items()
             if name.lower() not in _UNSIGNED
-        )
+        }
         headers.setdefault("host", host)
-        return cast("HTTPHeaders", headers)
+        return headers
 
     def signature(self, string_to_sign: str, request: AWSRequest) -> str:
         day: str = request.context["timestamp"][0:8]
@@ -114,25 +108,14 @@ def derive_signing_key(secret_key: str, day: str, region_name: str) -> bytes:
 
 
 class RequestSigner:
-    """Turns an unsigned request into a signed one, with whatever credentials are current."""
+    """Turns an unsigned request into one signed with the credentials it is given."""
 
-    def __init__(
-        self,
-        *,
-        region_name: str,
-        credentials: CredentialSource,
-        now: Callable[[], float],
-    ) -> None:
+    def __init__(self, *, region_name: str, now: Callable[[], float]) -> None:
         self._region_name = region_name
-        self._credentials = credentials
         self._now = now
         self._auth: _CachedKeySigV4Auth | None = None
-        self._signed_header_lists: dict[frozenset[str], str] = {}
         self._second = -1
         self._timestamp = ""
-
-    async def sign(self, request: HttpRequest) -> HttpRequest:
-        return self.sign_with(await self._credentials.get(), request)
 
     def sign_with(self, credentials: Credentials, request: HttpRequest) -> HttpRequest:
         """Synchronous, so the common case (credentials already at hand) costs no await."""
@@ -147,12 +130,11 @@ class RequestSigner:
         signing_request = cast(
             "AWSRequest", _SigningRequest(request.url, headers, request.body, timestamp)
         )
-        string_to_sign = auth.string_to_sign(
-            signing_request, auth.canonical_request(signing_request)
-        )
+        canonical, signed = auth.canonical_request_and_signed_headers(signing_request)
+        string_to_sign = auth.string_to_sign(signing_request, canonical)
         headers["Authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={auth.scope(signing_request)}, "
-            f"SignedHeaders={self._signed_header_list(auth, signing_request)}, "
+            f"SignedHeaders={signed}, "
             f"Signature={auth.signature(string_to_sign, signing_request)}"
         )
         return HttpRequest(request.url, headers, request.body)
@@ -164,15 +146,6 @@ class RequestSigner:
             self._timestamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
             self._second = second
         return self._timestamp
-
-    def _signed_header_list(self, auth: SigV4Auth, signing_request: AWSRequest) -> str:
-        """The same few header names every time, so botocore's list is built once per set."""
-        names = frozenset(signing_request.headers)
-        signed = self._signed_header_lists.get(names)
-        if signed is None:
-            signed = auth.signed_headers(auth.headers_to_sign(signing_request))
-            self._signed_header_lists[names] = signed
-        return signed
 
 
 class SigningSender:

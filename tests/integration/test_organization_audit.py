@@ -555,6 +555,30 @@ async def test_a_listing_that_fails_in_one_region_fails_that_scope_only(
     assert outcome.answer() == expected
 
 
+async def test_the_requests_of_a_scope_that_failed_count_in_the_totals(
+    loopback_server: LoopbackServer,
+) -> None:
+    denied: list[str] = []
+
+    def listing_denied(service: str, key: str, region: str, target: str) -> web.Response | None:
+        if region != "eu-west-1" or not target.endswith("DescribeWorkspaceImages"):
+            return None
+        denied.append(key)
+        return web.json_response(
+            {"__type": "AccessDeniedException", "message": "not allowed"},
+            status=400,
+            content_type="application/x-amz-json-1.1",
+        )
+
+    with organization() as emu:
+        async with in_front_of(emu, loopback_server, listing_denied) as url:
+            audit = through(url, emu)
+            outcome = await everything(audit)
+
+    assert "failed" in outcome.statuses().values()
+    assert audit.totals.requests == len(workspaces_requests(emu)) + len(denied)
+
+
 async def test_whatever_ends_a_scope_is_that_scopes_result_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

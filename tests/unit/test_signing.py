@@ -11,7 +11,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
 
-from imgperms_async._credentials import Credentials, CredentialSource
+from imgperms_async._credentials import Credentials
 from imgperms_async._http import HttpRequest
 from imgperms_async._signing import RequestSigner
 
@@ -51,12 +51,9 @@ def botocore_headers(
 
 
 async def our_headers(token: str | None, *, at: float = MOMENT.timestamp()) -> dict[str, str]:
-    signer = RequestSigner(
-        region_name="us-east-1",
-        credentials=CredentialSource(None, static=Credentials("AKIDSIGN", "sign-secret", token)),
-        now=lambda: at,
-    )
-    return dict((await signer.sign(HttpRequest(URL, HEADERS, BODY))).headers)
+    signer = RequestSigner(region_name="us-east-1", now=lambda: at)
+    credentials = Credentials("AKIDSIGN", "sign-secret", token)
+    return dict(signer.sign_with(credentials, HttpRequest(URL, HEADERS, BODY)).headers)
 
 
 @pytest.mark.parametrize("token", [None, "session-token"])
@@ -77,10 +74,10 @@ async def test_the_timestamp_follows_the_clock_across_seconds() -> None:
 async def test_a_new_day_derives_a_new_key(monkeypatch: pytest.MonkeyPatch) -> None:
     signer = RequestSigner(
         region_name="us-east-1",
-        credentials=CredentialSource(None, static=Credentials("AKIDSIGN", "sign-secret", None)),
         now=iter([MOMENT.timestamp(), MOMENT.timestamp() + 86_400]).__next__,
     )
-    today = await signer.sign(HttpRequest(URL, HEADERS, BODY))
-    tomorrow = await signer.sign(HttpRequest(URL, HEADERS, BODY))
+    credentials = Credentials("AKIDSIGN", "sign-secret", None)
+    today = signer.sign_with(credentials, HttpRequest(URL, HEADERS, BODY))
+    tomorrow = signer.sign_with(credentials, HttpRequest(URL, HEADERS, BODY))
     assert today.headers == botocore_headers(monkeypatch, None)
     assert tomorrow.headers == botocore_headers(monkeypatch, None, at=MOMENT + dt.timedelta(days=1))
