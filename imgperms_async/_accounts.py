@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from imgperms_async._botocore_settings import check_region_name
 from imgperms_async._exceptions import InvalidSettingError
+from imgperms_async._validation import ACCOUNT_ID
 
-ACCOUNT_ID: Final = re.compile(r"[0-9]{12}")
-REGION_NAME: Final = re.compile(r"[a-z]+(-[a-z]+)+-[0-9]+", re.ASCII)
-"""How every AWS region is named (``us-east-1``, ``us-gov-west-1``, ``eusc-de-east-1``)."""
 _ROLE_ARN: Final = re.compile(
     r"arn:[a-z][a-z0-9-]*:iam::(?P<account>[0-9]{12}):role/[\w+=,.@/-]+", re.ASCII
 )
@@ -154,10 +153,7 @@ def _c7n_account(entry: Any, *, where: str) -> Account:
     ):
         raise InvalidSettingError(error_msg=f"{where}: regions must be a list of region names")
     for region in regions or ():
-        if not REGION_NAME.fullmatch(region):
-            raise InvalidSettingError(
-                error_msg=f"{where}: {region!r} is not a region name, such as us-east-1"
-            )
+        check_region_name(region, source=where)
     for name in ("name", "role", "external_id"):
         if entry.get(name) is not None and not isinstance(entry[name], str):
             raise InvalidSettingError(error_msg=f"{where}: {name} must be a string")

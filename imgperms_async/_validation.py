@@ -1,9 +1,10 @@
-"""Input checks for DescribeWorkspaceImagePermissions, done before anything is signed or sent.
+"""Input checks for DescribeWorkspaceImagePermissions and UpdateWorkspaceImagePermission, done
+before anything is signed or sent; and the account-id rule every other input shares.
 
 The limits are the WorkSpaces service model's (botocore ``workspaces`` 2015-04-08). They are written
 out here rather than loaded because loading the model costs tens of milliseconds at start-up;
 ``tests/unit/test_validation.py`` compares every one against botocore's model so they cannot drift.
-Other operations validate with botocore's own ``ParamValidator`` (see ``_model.py``).
+Other operations validate with botocore's own ``ParamValidator`` (see ``_service_model.py``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ ACCOUNT_ID_PATTERN: Final = "^\\d{12}$"
 MAX_RESULTS_RANGE: Final = (1, 25)
 NEXT_TOKEN_LENGTH_RANGE: Final = (1, 2048)
 
-_IMAGE_ID = re.compile(IMAGE_ID_PATTERN.removesuffix("$"))
+_IMAGE_ID = re.compile(IMAGE_ID_PATTERN)
 """Matched whole (``fullmatch``): with ``match``, the model's ``$`` also accepts a trailing newline."""
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+ACCOUNT_ID: Final = re.compile(r"[0-9]{12}")
 """The model's ``\\d{12}`` as AWS means it: ASCII digits (Python's ``\\d`` takes any script's)."""
 _KNOWN: Final = frozenset({"ImageId", "NextToken", "MaxResults"})
 _UPDATE_KNOWN: Final = ("ImageId", "AllowCopyImage", "SharedAccountId")
@@ -78,7 +79,7 @@ def _account_id_problems(value: object) -> list[str]:
             f"Invalid type for parameter SharedAccountId, value: {value!r}, "
             f"type: {type(value)}, valid types: {str!r}"
         ]
-    if _ACCOUNT_ID.fullmatch(value) is None:
+    if ACCOUNT_ID.fullmatch(value) is None:
         return [
             f"Invalid value for parameter SharedAccountId, value: {value!r}, "
             f"must match pattern: {ACCOUNT_ID_PATTERN}"

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO
 
 from imgperms_async import Account, InvalidSettingError, accounts_from_text
-from imgperms_async._accounts import ACCOUNT_ID, meaningful_lines
+from imgperms_async._accounts import meaningful_lines
+from imgperms_async._validation import ACCOUNT_ID
 from imgperms_async.cli._errors import SetupError
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from imgperms_async import InvalidSettingError, ShareClass
-from imgperms_async._accounts import ACCOUNT_ID
 from imgperms_async._botocore_settings import check_region_name
+from imgperms_async._validation import ACCOUNT_ID
 from imgperms_async.cli._errors import SetupError
 
 _CLASSES = frozenset(get_args(ShareClass))

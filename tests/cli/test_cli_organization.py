@@ -544,7 +544,7 @@ def test_the_regions_of_an_organization_audit_are_asked_for(
         ),
         (
             "accounts:\n  - account_id: '123456789012'\n    regions: [us-east-1, EU-WEST-1]\n",
-            "account 1: 'EU-WEST-1' is not a region name",
+            "account 1) must be lower case: 'eu-west-1'",
         ),
     ],
     ids=["plain-line", "unquoted-entry", "region"],

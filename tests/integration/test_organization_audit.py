@@ -794,7 +794,7 @@ async def test_the_callers_own_account_is_audited_with_the_callers_keys() -> Non
         ),
         (
             "accounts:\n  - account_id: '123456789012'\n    regions: [US-EAST-1]\n",
-            "accounts.txt, account 1: 'US-EAST-1' is not a region",
+            "region 'US-EAST-1' (accounts.txt, account 1) must be lower case",
         ),
         (
             "accounts:\n  - account_id: '123456789012'\n    name: 5\n",

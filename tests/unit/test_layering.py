@@ -46,7 +46,7 @@ CORE: dict[str, set[str]] = {
         "_credentials",
         "_http",
     },
-    "_accounts": set(),
+    "_accounts": {"_botocore_settings", "_validation"},
     "_control_plane": {"_botocore_settings", "_credentials"},
     "__main__": {"cli"},
     "_client": {
@@ -94,6 +94,7 @@ CLI_MAY_IMPORT = {
     "_client_config",
     "_control_plane",
     "_scopes",
+    "_validation",
     "emulator",
 }
 """The CLI builds on the public API, plus the checks and defaults it shares with the library
