@@ -26,7 +26,11 @@ from imgperms_async._exceptions import InvalidEndpointError, InvalidSettingError
 
 SERVICE_CLIENT_NAME: Final = "workspaces"
 
-_RETRY_MODES: Final = {"standard": "standard", "adaptive": "adaptive", "legacy": "standard"}
+_RETRY_MODES: Final[dict[str, RetryMode]] = {
+    "standard": "standard",
+    "adaptive": "adaptive",
+    "legacy": "standard",
+}
 """botocore's retry modes; its legacy mode has no equivalent here and means standard."""
 
 
@@ -40,21 +44,14 @@ class Settings:
     retry_mode: RetryMode | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Setting:
-    """One of the settings a client reads besides those passed in: its names in botocore's table."""
-
-    name: str
-    variable: str
-
-
-_CONSULTED: Final = (
-    _Setting("ca_bundle", "AWS_CA_BUNDLE"),
-    _Setting("max_attempts", "AWS_MAX_ATTEMPTS"),
-    _Setting("retry_mode", "AWS_RETRY_MODE"),
-    _Setting("use_fips_endpoint", "AWS_USE_FIPS_ENDPOINT"),
-    _Setting("use_dualstack_endpoint", "AWS_USE_DUALSTACK_ENDPOINT"),
-)
+_CONSULTED: Final = {
+    "ca_bundle": "AWS_CA_BUNDLE",
+    "max_attempts": "AWS_MAX_ATTEMPTS",
+    "retry_mode": "AWS_RETRY_MODE",
+    "use_fips_endpoint": "AWS_USE_FIPS_ENDPOINT",
+    "use_dualstack_endpoint": "AWS_USE_DUALSTACK_ENDPOINT",
+}
+"""The settings a client reads besides those passed in: botocore's name, and its variable."""
 
 
 def resolve_settings(
@@ -283,7 +280,9 @@ def _environment_only(environ: Mapping[str, str]) -> dict[str, str] | None:
     config_file = os.path.expanduser(environ.get("AWS_CONFIG_FILE") or variables["config_file"][2])
     if os.path.exists(config_file) and os.path.getsize(config_file) > 0:
         return None
-    found = {s.name: environ[s.variable] for s in _CONSULTED if environ.get(s.variable)}
+    found = {
+        name: environ[variable] for name, variable in _CONSULTED.items() if environ.get(variable)
+    }
     if found.get("use_fips_endpoint") or found.get("use_dualstack_endpoint"):
         return None
     return found
@@ -292,13 +291,13 @@ def _environment_only(environ: Mapping[str, str]) -> dict[str, str] | None:
 def _configured(session: Any, environ: Mapping[str, str], name: str) -> str | None:
     """A consulted setting as written, from its variable or else the profile, before botocore
     converts it (its conversion of ``banana`` to an int is a traceback)."""
-    variable = next(s.variable for s in _CONSULTED if s.name == name)
+    variable = _CONSULTED[name]
     raw = environ.get(variable) or session.get_scoped_config().get(name)
     return None if raw is None or raw == "" else str(raw)
 
 
 def _source(session: Any, environ: Mapping[str, str], name: str) -> str:
-    variable = next(s.variable for s in _CONSULTED if s.name == name)
+    variable = _CONSULTED[name]
     if environ.get(variable):
         return variable
     profile = session.get_config_variable("profile") or "default"
@@ -329,7 +328,7 @@ def _retry_mode(raw: str | None, *, source: str) -> RetryMode | None:
         raise InvalidSettingError(
             error_msg=f"{source}={raw!r} is not valid: give one of {', '.join(_RETRY_MODES)}"
         )
-    return "adaptive" if mode == "adaptive" else "standard"
+    return mode
 
 
 def _endpoint_url(

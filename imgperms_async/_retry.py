@@ -362,7 +362,6 @@ def _retry_after_secs(error: Exception) -> float | None:
     if value is None:
         return None
     try:
-        milliseconds = int(value)
+        return int(value) / 1000
     except ValueError:
         return None
-    return max(milliseconds, 0) / 1000

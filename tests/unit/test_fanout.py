@@ -44,6 +44,16 @@ async def test_an_invalid_id_yields_an_error_result_without_a_fetch() -> None:
     assert sorted(fetched) == [image(1), image(2)]
 
 
+async def test_an_id_that_is_not_a_string_is_an_error_result_and_the_rest_is_audited() -> None:
+    ids: list[object] = [image(1), ["wsi-000000002"], None, image(3)]
+    results = await collect(FanOut(ids, instant, concurrency=2))  # type: ignore[arg-type]
+    by_id = {r.image_id: r for r in results}
+    assert set(by_id) == {image(1), "['wsi-000000002']", "None", image(3)}
+    assert isinstance(by_id["None"].error, ParamValidationError)
+    assert isinstance(by_id["['wsi-000000002']"].error, ParamValidationError)
+    assert by_id[image(3)].error is None
+
+
 async def test_async_iterables_are_consumed_lazily() -> None:
     produced: list[int] = []
 

@@ -292,8 +292,10 @@ def test_legacy_retry_mode_means_standard(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 @pytest.mark.parametrize(
-    "endpoint", ["", "notaurl", "ftp://x", "http://127.0.0.1:99999", "http://[::1", " http://a"]
-)
+    "endpoint",
+    ["", "notaurl", "ftp://x", "http://127.0.0.1:99999", "http://127.0.0.1:0", "http://[::1",
+     " http://a", "http://a/?", "http://a/#", "http://a/?x=1", "http://user@a"],
+)  # fmt: skip
 def test_a_bad_endpoint_argument_is_refused(endpoint: str) -> None:
     with pytest.raises(InvalidSettingError, match="endpoint_url"):
         resolve(region_name="us-east-1", endpoint_url=endpoint, **KEYS)
