@@ -1,36 +1,20 @@
 """The `emulator` click command: every option of the emulator, for `imgperms emulator` and
 `python -m imgperms_async.emulator` alike.
 
-Values are checked with the constructor's own requirements, and every refusal is one line on
-stderr with exit status 2, naming the flag.
+Values are checked by the constructor, once, and every refusal is one line on stderr with exit
+status 2, naming the flag.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import click
 
-from ._options import (
-    AT_LEAST_ONE,
-    COUNT,
-    FINITE,
-    FRACTION,
-    HOST,
-    NON_NEGATIVE,
-    PAGE_SIZE,
-    PORT,
-    POSITIVE,
-    InvalidOption,
-    Latency,
-    Requirement,
-    parse_latency,
-)
+from ._configuration import AWS_LIMITS, DEFAULT_REGION, ORGANIZATION_IMAGES, STANDALONE_IMAGES
+from ._options import MAX_PAGE_SIZE, InvalidOption, Latency, parse_latency
+from ._regions import DEFAULT_ORGANIZATION_REGIONS
 
 __all__ = ["emulator"]
 
-_T = TypeVar("_T")
 EXIT_USAGE = 2
 
 
@@ -42,20 +26,6 @@ class OptionError(click.ClickException):
 
 def _flag(param: click.Parameter) -> str:
     return param.opts[0] if param.opts else str(param.name)
-
-
-def _require(requirement: Requirement[_T]) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """An option callback holding the converted value to a requirement of the constructor."""
-
-    def check(ctx: click.Context, param: click.Parameter, value: _T | None) -> _T | None:
-        if value is None:
-            return None
-        try:
-            return requirement.check(_flag(param), value)
-        except InvalidOption as error:
-            raise click.BadParameter(error.reason, ctx, param) from None
-
-    return check
 
 
 def _latency(ctx: click.Context, param: click.Parameter, value: str) -> Latency:
@@ -96,7 +66,6 @@ class _Command(click.Command):
 @click.command("emulator", cls=_Command)
 @click.option(
     "--host",
-    callback=_require(HOST),
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on; ::1 serves IPv6 and announces http://[::1]:PORT.",
@@ -104,15 +73,14 @@ class _Command(click.Command):
 @click.option(
     "--port",
     type=int,
-    callback=_require(PORT),
     default=0,
     help="Port to listen on; 0 (the default) picks a free one.",
 )
 @click.option(
     "--images",
     type=int,
-    callback=_require(COUNT),
-    help="Seeded images in each account and region  [default: 200; for an organization 20].",
+    help="Seeded images in each account and region  [default: "
+    f"{STANDALONE_IMAGES}; for an organization {ORGANIZATION_IMAGES}].",
 )
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Same seed, same images and shares."
@@ -120,7 +88,6 @@ class _Command(click.Command):
 @click.option(
     "--accounts",
     type=int,
-    callback=_require(COUNT),
     metavar="N",
     help="Serve an AWS organization: a management account and N members, with STS,"
     " Organizations, EC2 DescribeRegions and the tagging API on the same port.",
@@ -129,8 +96,8 @@ class _Command(click.Command):
     "--regions",
     callback=_regions,
     metavar="R,...",
-    help="WorkSpaces regions served  [default: us-east-1; for an organization"
-    " us-east-1,eu-west-1,af-south-1].",
+    help=f"WorkSpaces regions served  [default: {DEFAULT_REGION}; for an organization"
+    f" {','.join(DEFAULT_ORGANIZATION_REGIONS)}].",
 )
 @click.option(
     "--opt-in-disabled",
@@ -170,31 +137,28 @@ class _Command(click.Command):
 @click.option(
     "--credential-duration",
     type=float,
-    callback=_require(POSITIVE),
     metavar="SECS",
     help="Sessions AssumeRole issues expire after SECS, whatever DurationSeconds asked.",
 )
 @click.option(
     "--rate",
     type=float,
-    callback=_require(POSITIVE),
     help="WorkSpaces requests per second allowed per account and region (default: no limit).",
 )
 @click.option(
     "--burst",
     type=float,
-    callback=_require(AT_LEAST_ONE),
     help="Requests allowed at once above the rate (default: the rate, at least 1).",
 )
 @click.option(
     "--aws-limits",
     is_flag=True,
-    help="Throttle as AWS documents for WorkSpaces: 2 requests/s, burst 5, per account and region.",
+    help=f"Throttle as AWS documents for WorkSpaces: {AWS_LIMITS[0]:g} requests/s, burst"
+    f" {AWS_LIMITS[1]:g}, per account and region.",
 )
 @click.option(
     "--fault-rate",
     type=float,
-    callback=_require(FRACTION),
     default=0.0,
     show_default=True,
     help="Fraction of requests answered 500 InternalFailure or 503 ServiceUnavailable.",
@@ -202,7 +166,6 @@ class _Command(click.Command):
 @click.option(
     "--drop-rate",
     type=float,
-    callback=_require(FRACTION),
     default=0.0,
     show_default=True,
     help="Fraction of responses cut off after the headers.",
@@ -210,7 +173,6 @@ class _Command(click.Command):
 @click.option(
     "--malformed-rate",
     type=float,
-    callback=_require(FRACTION),
     default=0.0,
     show_default=True,
     help="Fraction of successful responses truncated to invalid JSON.",
@@ -225,10 +187,9 @@ class _Command(click.Command):
 @click.option(
     "--page-size",
     type=int,
-    callback=_require(PAGE_SIZE),
-    default=25,
+    default=MAX_PAGE_SIZE,
     show_default=True,
-    help="Most shares one page returns, whatever MaxResults (1 to 25) asks for.",
+    help=f"Most shares one page returns, whatever MaxResults (1 to {MAX_PAGE_SIZE}) asks for.",
 )
 @click.option(
     "--deny-image",
@@ -247,7 +208,6 @@ class _Command(click.Command):
 @click.option(
     "--clock-offset",
     type=float,
-    callback=_require(FINITE),
     default=0.0,
     metavar="SECS",
     help="Run the server clock SECS ahead (negative: behind), to test clock-skew handling.",
@@ -255,7 +215,6 @@ class _Command(click.Command):
 @click.option(
     "--retry-after",
     type=float,
-    callback=_require(NON_NEGATIVE),
     metavar="SECS",
     help="Send x-amz-retry-after with every throttle.",
 )

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from ._options import ACCOUNT_ID, AT_LEAST_ONE, COUNT, POSITIVE, InvalidOption
+from ._options import ACCOUNT_ID, AT_LEAST_ONE, COUNT, IMAGE_ID, POSITIVE, InvalidOption
 from ._organization import generate_organization
 from ._regions import DEFAULT_ORGANIZATION_REGIONS, WORKSPACES_REGIONS
 from ._world import World, standalone_world
@@ -75,6 +75,8 @@ def build_world(
                 raise InvalidOption(name, "needs an organization (accounts)")
         if isinstance(images, int):
             COUNT.check("images", images)
+        elif images is not None:
+            _check_image_by_image(images)
         return standalone_world(STANDALONE_IMAGES if images is None else images, seed, served)
     COUNT.check("accounts", accounts)
     if images is not None and not isinstance(images, int):
@@ -105,6 +107,24 @@ def served_images(world: World, argument: str, images: Iterable[str]) -> frozens
     if unknown:
         raise InvalidOption(argument, f"names {unknown[0]!r}, which is not an image here")
     return chosen
+
+
+def _check_image_by_image(images: object) -> None:
+    """Each image id valid, and shared with a list of distinct account ids."""
+    if not isinstance(images, Mapping):
+        raise InvalidOption(
+            "images", f"must be a count or a mapping of image ids to account ids, got {images!r}"
+        )
+    for image_id, shares in images.items():
+        IMAGE_ID.check("images", image_id)
+        if isinstance(shares, str) or not isinstance(shares, Sequence):
+            raise InvalidOption(
+                "images", f"must map {image_id} to a list of account ids, got {shares!r}"
+            )
+        for account_id in shares:
+            ACCOUNT_ID.check("images", account_id)
+        if len(set(shares)) != len(shares):
+            raise InvalidOption("images", f"shares {image_id} with one account twice")
 
 
 def existing_accounts(world: World, argument: str, accounts: Iterable[str]) -> frozenset[str]:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Failure", "FaultDecision", "FaultPlan"]
+__all__ = ["NO_FAULT", "Failure", "FaultDecision", "FaultPlan"]
 
 Failure = Literal["http_500", "http_503", "dropped"]
 _UNIT = float(1 << 64)
@@ -26,7 +26,7 @@ class FaultDecision:
     delay: float = 0.0
 
 
-_NO_FAULT = FaultDecision()
+NO_FAULT = FaultDecision()
 
 
 class FaultPlan:
@@ -47,12 +47,10 @@ class FaultPlan:
         self._malformed_rate = malformed_rate
         self._latency = latency
         self.active = bool(fault_rate or drop_rate or malformed_rate or any(self._latency))
-        """False when no fault can be drawn, so callers can skip building a request's key."""
+        """False when no fault can be drawn: callers then skip ``decide`` and its key."""
         self._seen: Counter[bytes] = Counter()
 
     def decide(self, operation: str, body: bytes) -> FaultDecision:
-        if not self.active:
-            return _NO_FAULT
         request = hashlib.sha256(operation.encode() + b"\0" + body).digest()
         occurrence = self._seen[request]
         self._seen[request] = occurrence + 1

@@ -19,6 +19,8 @@ __all__ = [
     "FINITE",
     "FRACTION",
     "HOST",
+    "IMAGE_ID",
+    "MAX_PAGE_SIZE",
     "NON_NEGATIVE",
     "PAGE_SIZE",
     "PORT",
@@ -58,12 +60,22 @@ class Requirement(Generic[_T]):
 
 
 HOST: Requirement[str] = Requirement("an address to listen on", lambda value: value != "")
+
+
+def _whole(value: object) -> bool:
+    """An int, and not a bool (``True`` is an int to Python, and 1 image to no one)."""
+    return type(value) is int
+
+
 PORT: Requirement[int] = Requirement(
-    "a port number from 0 to 65535", lambda value: 0 <= value <= 65_535
+    "a port number from 0 to 65535", lambda value: _whole(value) and 0 <= value <= 65_535
 )
-COUNT: Requirement[int] = Requirement("0 or more", lambda value: value >= 0)
+COUNT: Requirement[int] = Requirement(
+    "a whole number, 0 or more", lambda value: _whole(value) and value >= 0
+)
 PAGE_SIZE: Requirement[int] = Requirement(
-    f"from 1 to {MAX_PAGE_SIZE}", lambda value: 1 <= value <= MAX_PAGE_SIZE
+    f"a whole number from 1 to {MAX_PAGE_SIZE}",
+    lambda value: _whole(value) and 1 <= value <= MAX_PAGE_SIZE,
 )
 # Comparisons with nan are false, so these refuse it without a separate test.
 FRACTION: Requirement[float] = Requirement("between 0 and 1", lambda value: 0.0 <= value <= 1.0)
@@ -77,8 +89,17 @@ NON_NEGATIVE: Requirement[float] = Requirement(
     "a finite number of 0 or more", lambda value: math.isfinite(value) and value >= 0
 )
 FINITE: Requirement[float] = Requirement("a finite number", math.isfinite)
+IMAGE_ID: Requirement[str] = Requirement(
+    "an image id (wsi- and 9 to 63 lowercase letters or digits)",
+    lambda value: (
+        isinstance(value, str) and re.fullmatch(r"wsi-[0-9a-z]{9,63}", value, re.ASCII) is not None
+    ),
+)
 ACCOUNT_ID: Requirement[str] = Requirement(
-    "a 12-digit account id", lambda value: re.fullmatch(r"[0-9]{12}", value) is not None
+    "a 12-digit account id",
+    lambda value: (
+        isinstance(value, str) and re.fullmatch(r"[0-9]{12}", value, re.ASCII) is not None
+    ),
 )
 
 

@@ -13,12 +13,11 @@ import random
 from collections.abc import Sequence
 
 from ._regions import OPT_IN_REGIONS
-from ._state import ImageStore, account_ids, generate_records, image_id
+from ._state import BASE36, ImageStore, account_ids, generate_records, image_id
 from ._world import Account, AccountStatus, Organization, World
 
 __all__ = ["generate_organization"]
 
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _TEAMS = (
     "finance", "engineering", "support", "design", "sales", "training",
     "research", "security", "data", "platform", "marketing", "legal",
@@ -79,7 +78,7 @@ def _kinds(rng: random.Random, members: Sequence[str], externals: Sequence[str])
 def generate_organization(members: int, regions: Sequence[str], images: int, seed: int) -> World:
     """Management account first, then `members` accounts, each with `images` per enabled region."""
     rng = random.Random(f"organization-{seed}")
-    organization_id = "o-" + "".join(rng.choices(_BASE36, k=10))
+    organization_id = "o-" + "".join(rng.choices(BASE36, k=10))
     ids = account_ids(rng, 1 + members + max(60, 3 * members))
     management, member_ids, externals = ids[0], ids[1 : 1 + members], ids[1 + members :]
     suspended = set(rng.sample(member_ids, _suspended_count(members)))

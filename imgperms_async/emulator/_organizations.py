@@ -37,7 +37,7 @@ class Organizations:
 
     def answer(self, operation: str, params: Params, call: Call) -> bytes:
         organization = self._world.organization
-        if operation not in ("DescribeOrganization", "ListAccounts"):
+        if operation not in self.operations:
             raise ServiceError("UnknownOperationException", f"Unknown operation {operation}")
         if organization is None:
             raise ServiceError(

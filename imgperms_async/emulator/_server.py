@@ -17,7 +17,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from ._errors import AuthFailure, ServiceError
-from ._faults import FaultDecision, FaultPlan
+from ._faults import NO_FAULT, FaultDecision, FaultPlan
 from ._identity import Identities, Principal
 from ._json_protocol import JsonProtocol, Params
 from ._query_protocol import FORM_CONTENT_TYPE
@@ -32,10 +32,11 @@ __all__ = ["EmulatorServer", "RequestIds"]
 
 GLOBAL_REGION = "us-east-1"
 _SERVER_FAULTS = {
-    "http_500": ServiceError("InternalFailure", "An internal error occurred.", 500),
-    "http_503": ServiceError("ServiceUnavailable", "The service is unavailable.", 503),
+    "http_500": ("InternalFailure", "An internal error occurred.", 500),
+    "http_503": ("ServiceUnavailable", "The service is unavailable.", 503),
 }
-_NO_FAULT = FaultDecision()
+"""Each injected fault raises an error of its own: one raised again and again would gather every
+faulted request's frames in its traceback."""
 
 
 class RequestIds:
@@ -128,7 +129,7 @@ class EmulatorServer:
         request_id = self._request_ids.next()
         params: Params = {}
         call: Call | None = None
-        decision = _NO_FAULT
+        decision = NO_FAULT
         try:
             call = self._caller(service, request, body, scope)
             if service.throttled:
@@ -212,7 +213,7 @@ class EmulatorServer:
             self._log.count(decision.failure)
         server_fault = _SERVER_FAULTS.get(decision.failure or "")
         if server_fault is not None:
-            raise server_fault
+            raise ServiceError(*server_fault)
 
     def _common_headers(self, request_id: str, now: float) -> dict[str, str]:
         if int(now) != self._date_second:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ __all__ = [
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECS = 300.0
 _AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+_AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your"
     " AWS Secret Access Key and signing method. Consult the service documentation for details."
@@ -185,7 +187,10 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 @lru_cache(maxsize=64)
 def _parse_amz_date(value: str) -> float:
+    """Exactly ``YYYYMMDDTHHMMSSZ``: ``strptime`` alone also takes shorter fields."""
     try:
+        if not _AMZ_DATE.fullmatch(value):
+            raise ValueError(value)
         parsed = datetime.strptime(value, _AMZ_DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise _incomplete(

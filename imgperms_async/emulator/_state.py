@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "BASE36",
     "ImageRecord",
     "ImageStore",
     "account_ids",
@@ -15,7 +16,8 @@ __all__ = [
     "standalone_store",
 ]
 
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+"""The alphabet of generated ids (images, the organization)."""
 _START_EPOCH = 1_546_300_800.0  # 2019-01-01: images look a few years old, as real ones do
 _SPAN_SECS = 6 * 365 * 86_400.0
 _PAGE_BOUNDARY_SHARES = (25, 50)
@@ -38,7 +40,7 @@ def _share_count(rng: random.Random) -> int:
 def image_id(rng: random.Random, taken: set[str]) -> str:
     """A fresh image id, unique among `taken` (which it joins)."""
     while True:
-        image_id = "wsi-" + "".join(rng.choices(_BASE36, k=9))
+        image_id = "wsi-" + "".join(rng.choices(BASE36, k=9))
         if image_id not in taken:
             taken.add(image_id)
             return image_id

@@ -50,7 +50,7 @@ def _text(params: Params, key: str, low: int, high: int, pattern: str | None = N
             f"Value '{text}' at '{member}' failed to satisfy constraint: Member must have"
             f" length less than or equal to {high}"
         )
-    if pattern is not None and not re.fullmatch(pattern, text):
+    if pattern is not None and not re.fullmatch(pattern, text, re.ASCII):
         raise _validation(
             f"Value '{text}' at '{member}' failed to satisfy constraint: Member must satisfy"
             f" regular expression pattern: {pattern}"
@@ -70,12 +70,11 @@ def _duration(params: Params) -> int:
     value = params.get("DurationSeconds")
     if value is None:
         return DEFAULT_DURATION_SECS
-    try:
-        seconds = int(str(value))
-    except ValueError:
+    if not re.fullmatch(r"-?[0-9]+", str(value), re.ASCII):
         raise ServiceError(
             "MalformedInput", f"Invalid value for parameter DurationSeconds: {value}"
-        ) from None
+        )
+    seconds = int(str(value))
     if seconds < MIN_DURATION_SECS:
         raise _validation(
             f"Value '{seconds}' at 'durationSeconds' failed to satisfy constraint: Member must"

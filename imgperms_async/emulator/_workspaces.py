@@ -8,23 +8,20 @@ the image, because that page is what a bulk audit asks for again and again.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Sequence
 
 from ._errors import ServiceError
 from ._json_protocol import JsonProtocol, Params, dumps
+from ._options import ACCOUNT_ID, IMAGE_ID, MAX_PAGE_SIZE
 from ._params import optional, required
 from ._service import Call
 from ._state import ImageStore
 from ._tokens import PageTokens
 from ._world import World
 
-__all__ = ["MAX_IMAGES_PAGE", "MAX_PERMISSIONS_PAGE", "Workspaces"]
+__all__ = ["MAX_IMAGES_PAGE", "Workspaces"]
 
 MAX_IMAGES_PAGE = 25
-MAX_PERMISSIONS_PAGE = 25
-_IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
-_ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
 _IMAGE_ID_PATTERN = "wsi-[0-9a-z]{9,63}$"
 _UPDATE = "UpdateWorkspaceImagePermission"
 
@@ -38,7 +35,7 @@ def _missing(key: str) -> ServiceError:
 
 
 def _image_id(value: str, key: str = "imageId") -> str:
-    if not _IMAGE_ID.fullmatch(value):
+    if not IMAGE_ID.holds(value):
         raise _invalid(
             f"1 validation error detected: Value '{value}' at '{key}' failed to satisfy"
             f" constraint: Member must satisfy regular expression pattern: {_IMAGE_ID_PATTERN}"
@@ -94,7 +91,7 @@ class _Scope:
     def describe_workspace_image_permissions(self, params: Params, call: Call) -> bytes:
         """A page holds min(MaxResults, page_size) shares: AWS may return fewer than asked."""
         image_id = _image_id(required(params, "ImageId", str, _missing))
-        asked = _limit(params, MAX_PERMISSIONS_PAGE)
+        asked = _limit(params, MAX_PAGE_SIZE)
         limit = self._page_size if asked is None else min(asked, self._page_size)
         token = _next_token(params)
         if image_id not in self.store:
@@ -154,7 +151,7 @@ class _Scope:
         image_id = _image_id(required(params, "ImageId", str, _missing))
         allow = required(params, "AllowCopyImage", bool, _missing)
         account_id = required(params, "SharedAccountId", str, _missing)
-        if not _ACCOUNT_ID.fullmatch(account_id):
+        if not ACCOUNT_ID.holds(account_id):
             raise _invalid(
                 f"1 validation error detected: Value '{account_id}' at 'sharedAccountId' failed"
                 " to satisfy constraint: Member must satisfy regular expression pattern: ^\\d{12}$"

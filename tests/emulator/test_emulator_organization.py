@@ -192,7 +192,7 @@ def test_by_default_the_external_id_comes_from_the_seed() -> None:
 @pytest.mark.parametrize(
     ("options", "refusal"),
     [
-        ({"accounts": -1}, r"^accounts must be 0 or more"),
+        ({"accounts": -1}, r"^accounts must be a whole number, 0 or more"),
         ({"regions": ["us-west-1"]}, r"^regions names 'us-west-1', where WorkSpaces is not"),
         ({"regions": ["xx-fake-9"]}, r"^regions names 'xx-fake-9'"),
         ({"regions": []}, r"^regions must name at least one region"),

@@ -176,3 +176,15 @@ def test_a_scope_for_a_region_the_endpoint_does_not_serve_is_refused() -> None:
         "InvalidSignatureException",
         "Credential should be scoped to a valid region, not 'us-east-1'. ",
     )
+
+
+@pytest.mark.parametrize(
+    "date", ["20150830T1236Z", "20150830T12360Z", "20150830T123600", "20150830T1236001Z"]
+)
+def test_an_x_amz_date_off_the_basic_format_is_refused(date: str) -> None:
+    request = suite_request("host;x-amz-date", POST_VANILLA_SIGNATURE)
+    request.headers["X-Amz-Date"] = date
+    with pytest.raises(ServiceError) as caught:
+        verifier().verify(request)
+    assert caught.value.code == "IncompleteSignatureException"
+    assert f"Got '{date}'" in caught.value.message

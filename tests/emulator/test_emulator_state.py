@@ -88,7 +88,12 @@ def test_page_token_from_another_secret_is_refused() -> None:
         {"latency": (0.2, 0.1)},
         {"latency": (0.0, float("inf"))},
         {"images": -5},
+        {"images": 2.5},
+        {"images": True},
+        {"page_size": 2.5},
+        {"accounts": 1.5},
         {"port": 65_536},
+        {"port": 80.0},
         {"port": -1},
         {"clock_offset": float("nan")},
         {"retry_after": -1},
@@ -99,6 +104,22 @@ def test_options_out_of_range_are_refused_at_construction(option: dict[str, Any]
     (name,) = option
     with pytest.raises(ValueError, match=f"^{name} must be "):
         Emulator(**option)
+
+
+@pytest.mark.parametrize(
+    ("images", "refusal"),
+    [
+        ({"foo": ["123456789012"]}, r"^images must be an image id"),
+        ({"wsi-abcdefghi": ["notanaccount"]}, r"^images must be a 12-digit account id"),
+        ({"wsi-abcdefghi": "123456789012"}, r"^images must map wsi-abcdefghi to a list"),
+        ({"wsi-abcdefghi": ["123456789012"] * 2}, r"^images shares wsi-abcdefghi with one account"),
+        ("wsi-abcdefghi", r"^images must be a count or a mapping"),
+    ],
+    ids=["image-id", "account-id", "string-of-shares", "twice", "not-a-mapping"],
+)
+def test_images_given_image_by_image_are_checked_at_construction(images: Any, refusal: str) -> None:
+    with pytest.raises(ValueError, match=refusal):
+        Emulator(images)
 
 
 def test_a_burst_without_a_rate_is_refused() -> None:

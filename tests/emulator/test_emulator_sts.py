@@ -242,6 +242,27 @@ def test_more_than_the_roles_hour_is_a_validation_error(
     )
 
 
+@pytest.mark.parametrize(
+    ("extra", "member"),
+    [
+        ({"RoleSessionName": "sessé"}, "roleSessionName"),
+        ({"RoleSessionName": "a" * 65}, "roleSessionName"),
+        ({"RoleSessionName": "audit", "ExternalId": "ïd-1"}, "externalId"),
+        ({"RoleSessionName": "audit", "DurationSeconds": 43_201}, "durationSeconds"),
+    ],
+    ids=["non-ascii", "too-long", "non-ascii-external-id", "over-12-h"],
+)
+def test_assume_role_parameters_are_held_to_stss_constraints(
+    organization: Emulator, aws: AwsClients, extra: dict[str, Any], member: str
+) -> None:
+    account = account_ids(organization.scoped_truth, status="ACTIVE")[0]
+    with pytest.raises(ClientError) as caught:
+        aws(organization, "sts").assume_role(RoleArn=organization.role_arn(account), **extra)
+    code, message = error_of(caught)
+    assert code == "ValidationError"
+    assert f"at '{member}' failed to satisfy constraint" in message
+
+
 SERVICES_AFTER_EXPIRY = [
     ("workspaces", "describe_workspace_images", {}, "ExpiredTokenException"),
     ("sts", "get_caller_identity", {}, "ExpiredToken"),
