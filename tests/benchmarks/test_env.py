@@ -29,3 +29,4 @@ def test_only_tight_pins_between_measured_packages_are_reported() -> None:
         package, _, requirement = pin.partition(": ")
         assert package.split()[0] in _env.MEASURED
         assert any(requirement.startswith(name) for name in _env.MEASURED)
+        assert _env._TIGHT.search(requirement)

@@ -19,18 +19,28 @@ from report_support import (
 )
 
 from imgperms_async.emulator import Emulator
+from imgperms_async.emulator._credentials import DEFAULT_CREDENTIALS
 
 
 @pytest.fixture
-def aws_env(threaded_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The emulator's credentials as botocore's environment variables, region left out."""
+def emulator_keys(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The keys every emulator accepts unless told otherwise, as botocore's environment variables,
+    region left out: for a test that serves an emulator, or another server, of its own."""
+    credentials = DEFAULT_CREDENTIALS[0]
     variables = {
-        "AWS_ACCESS_KEY_ID": threaded_emulator.credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": threaded_emulator.credentials.secret_key,
+        "AWS_ACCESS_KEY_ID": credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
     }
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     return variables
+
+
+@pytest.fixture
+def aws_env(threaded_emulator: Emulator, emulator_keys: dict[str, str]) -> dict[str, str]:
+    """The threaded emulator's credentials in the environment."""
+    assert threaded_emulator.credentials.access_key == emulator_keys["AWS_ACCESS_KEY_ID"]
+    return emulator_keys
 
 
 @pytest.fixture

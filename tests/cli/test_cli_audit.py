@@ -155,7 +155,7 @@ def test_nothing_to_audit_is_a_usage_error(cli: Cli) -> None:
     assert "nothing to audit" in result.stderr
 
 
-def test_two_regions_are_audited_and_tagged(aws_env: dict[str, str]) -> None:
+def test_two_regions_are_audited_and_tagged(emulator_keys: dict[str, str]) -> None:
     with Emulator(images=40, seed=7, regions=["us-east-1", "eu-west-1"]) as emulator:
         result = Cli(emulator.endpoint_url)(
             "audit", "--all", "--endpoint-url", emulator.endpoint_url, "--no-progress",
@@ -326,7 +326,7 @@ def test_progress_flag_forces_the_bar_onto_stderr(cli: Cli, threaded_emulator: E
 
 
 def test_a_rate_limited_audit_at_the_widest_concurrency_loses_no_image(
-    aws_env: dict[str, str], tmp_path: Path
+    emulator_keys: dict[str, str], tmp_path: Path
 ) -> None:
     with Emulator(images=300, seed=4, rate=400, burst=10) as emulator:
         ids = tmp_path / "ids.txt"
@@ -340,7 +340,9 @@ def test_a_rate_limited_audit_at_the_widest_concurrency_loses_no_image(
     assert shares_of(records) == dict(emulator.truth)
 
 
-def test_a_redirecting_endpoint_is_an_error_never_a_clean_audit(aws_env: dict[str, str]) -> None:
+def test_a_redirecting_endpoint_is_an_error_never_a_clean_audit(
+    emulator_keys: dict[str, str],
+) -> None:
     with redirecting_server() as url:
         result = Cli(url).audit("wsi-aaaaaaaaa", "--format", "json")
 

@@ -38,11 +38,19 @@ def test_an_images_file_saved_with_a_byte_order_mark_audits_its_first_image(
     assert record["error"] is None
 
 
-def test_a_character_outside_ascii_spacing_stays_in_the_id_and_makes_it_invalid() -> None:
-    assert image_ids_from("wsi-aaaaaaaaa\u00a0\nwsi-bbb\x85bbbbbb\n") == [
-        "wsi-aaaaaaaaa\u00a0",
-        "wsi-bbb\x85bbbbbb",
-    ]
+def test_a_character_outside_ascii_spacing_stays_in_the_id_and_makes_it_invalid(
+    cli: Cli, threaded_emulator: Emulator, tmp_path: Path
+) -> None:
+    text = "wsi-aaaaaaaaa\u00a0\nwsi-bbb\x85bbbbbb\n"
+    assert image_ids_from(text) == ["wsi-aaaaaaaaa\u00a0", "wsi-bbb\x85bbbbbb"]
+    ids = tmp_path / "ids.txt"
+    ids.write_text(text, encoding="utf-8")
+    threaded_emulator.reset_log()
+
+    records = json.loads(cli.audit("--images-file", str(ids), "--format", "json").stdout)
+
+    assert [r["error"]["code"] for r in records] == ["ParamValidationError"] * 2
+    assert threaded_emulator.requests == []
 
 
 @pytest.mark.parametrize("content", ["", "# only a comment\n\n", BOM])

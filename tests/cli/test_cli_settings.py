@@ -146,7 +146,7 @@ def test_a_credential_process_that_prints_no_json_is_one_line(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_read_timeout_option_reaches_the_client(aws_env: dict[str, str]) -> None:
+def test_a_read_timeout_option_reaches_the_client(emulator_keys: dict[str, str]) -> None:
     with Emulator(images=2, seed=1, latency=0.3) as slow:
         result = Cli(slow.endpoint_url).audit(
             slow.owned_image_ids[0], "--read-timeout", "0.1", "--max-attempts", "1",
@@ -158,7 +158,7 @@ def test_a_read_timeout_option_reaches_the_client(aws_env: dict[str, str]) -> No
 
 
 @pytest.fixture
-def tls_emulator_url(aws_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def tls_emulator_url(emulator_keys: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The emulator behind a TLS proxy with a certificate no system trusts, and its CA bundle."""
     authority = trustme.CA()
     bundle = tmp_path / "ca.pem"

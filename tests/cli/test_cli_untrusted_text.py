@@ -8,7 +8,7 @@ import json
 
 import pytest
 from aiohttp import web
-from cli_support import Cli
+from cli_support import Cli, serving_in_thread
 
 from imgperms_async.cli._literal import csv_cell, literal
 from imgperms_async.emulator import Emulator
@@ -60,8 +60,8 @@ def test_literal_shows_control_and_direction_characters_as_escapes() -> None:
     assert literal("a\x1b[0m\x07b\u202ec\x9b") == "a\\x1b[0m\\x07b\\u202ec\\x9b"
 
 
-async def test_a_servers_error_message_is_shown_literally_in_the_summary(
-    loopback_server: object, aws_env: dict[str, str]
+def test_a_servers_error_message_is_shown_literally_in_the_summary(
+    emulator_keys: dict[str, str],
 ) -> None:
     async def hostile(request: web.Request) -> web.Response:
         return web.json_response(
@@ -70,20 +70,12 @@ async def test_a_servers_error_message_is_shown_literally_in_the_summary(
 
     application = web.Application()
     application.router.add_post("/", hostile)
-    url = await loopback_server(application)  # type: ignore[operator]
-
-    result = await _in_thread(Cli(url).audit, "wsi-aaaaaaaaa", "--max-attempts", "1")
+    with serving_in_thread(application) as url:
+        result = Cli(url).audit("wsi-aaaaaaaaa", "--max-attempts", "1")
 
     assert result.exit_code == 3
     assert "[bold]no[/bold] \\x1b[2J" in result.stderr
     assert "\x1b" not in result.stderr
-
-
-async def _in_thread(call: object, *args: str) -> object:
-    """The CLI runs its own event loop: run it beside the test's, which serves the server."""
-    import asyncio
-
-    return await asyncio.to_thread(call, *args)  # type: ignore[arg-type]
 
 
 def test_untrusted_text_in_debug_logs_is_literal(cli: Cli) -> None:
@@ -100,4 +92,5 @@ def test_the_table_shows_shares_of_an_image_named_like_markup(
     result = cli.audit(image_id, "[red]x[/red]")
 
     assert image_id in result.stdout
+    assert threaded_emulator.truth[image_id][0] in result.stdout
     assert "[red]x[/red]" in result.stdout

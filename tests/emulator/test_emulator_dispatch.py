@@ -47,8 +47,7 @@ def refusal(client: Any, service: str) -> tuple[int, str, str]:
     )
 
 
-def stranger_of(emulator: Emulator) -> EmulatorCredentials:
-    return EmulatorCredentials("AKIASTRANGER00000000", "no-such-secret")
+STRANGER = EmulatorCredentials("AKIASTRANGER00000000", "no-such-secret")
 
 
 @pytest.mark.parametrize(
@@ -82,7 +81,7 @@ def test_a_wrong_secret_is_refused_by_every_service(
 def test_an_unknown_key_is_refused_by_every_service(
     organization: Emulator, aws: AwsClients, service: str, status: int, code: str
 ) -> None:
-    client = aws(organization, service, credentials=stranger_of(organization))
+    client = aws(organization, service, credentials=STRANGER)
     assert refusal(client, service)[:2] == (status, code)
 
 
@@ -289,7 +288,7 @@ def test_text_from_the_request_is_echoed_as_text_not_markup(
 
 
 async def test_the_truth_is_served_without_authentication(
-    organization: Emulator, post: Post, http_session: Any
+    organization: Emulator, http_session: Any
 ) -> None:
     async with http_session.get(organization.endpoint_url + "/_emulator/truth") as response:
         served = await response.json()
