@@ -4,7 +4,9 @@ Audits run every day; what people act on is the difference. Each record of this 
 accounts new since the baseline and those gone from it; an image the baseline did not have
 "appeared", and one the baseline had that this run did not find, in a scope this run listed
 completely, "disappeared" (an image of a scope that could not be listed is no evidence of
-anything, nor are the accounts missing from an image this run could not read in full).
+anything, nor are the accounts missing from an image this run could not read in full). An
+image the baseline could not read in full is compared all the same: any account it did not
+record counts as new, since a gate on new shares should rather fire once too often.
 """
 
 from __future__ import annotations

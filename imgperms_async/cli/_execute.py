@@ -25,7 +25,7 @@ from imgperms_async.cli._output import OutputError
 from imgperms_async.cli._progress import ProgressView
 from imgperms_async.cli._records import FailOn
 from imgperms_async.cli._summary import RunFacts, plural, summary_lines
-from imgperms_async.cli._writers import JsonLinesWriter, RecordWriter
+from imgperms_async.cli._writers import RecordWriter
 
 EXIT_SIGPIPE: Final = 128 + signal.SIGPIPE
 
@@ -124,16 +124,19 @@ def execute(
             return EXIT_SIGPIPE
     facts = RunFacts(audit.where, time.monotonic() - started, audit.totals)
     if interrupted is not None:
-        writer.abandon()
         kept = (
-            "the output keeps them, one line each"
-            if isinstance(writer, JsonLinesWriter)
-            else "nothing was written (only jsonl output is written as images finish)"
+            "the output keeps them, one record each"
+            if writer.streams
+            else "nothing was written (only jsonl and ocsf output are written as images finish)"
         )
         click.echo(
             f"interrupted: {plural(audit.recorder.tally.finished, 'image')} finished; {kept}",
             err=True,
         )
+        try:
+            writer.abandon()
+        except OutputError as error:
+            click.echo(str(error), err=True)
         for line in summary_lines(audit.recorder.tally, audit.recorder.failed, facts):
             click.echo(line, err=True)
         return interrupted.exit_code

@@ -82,10 +82,9 @@ def _xml_text(text: str) -> str:
 
 def _case_of(record: Record) -> bool:
     """Every image is a case; a scope only when it failed (skipped ones are not tests)."""
-    return (
-        isinstance(record, AuditRecord)
-        and (record.change is None or record.change.kind != "disappeared")
-    ) or (isinstance(record, ScopeRecord) and record.failed)
+    return (isinstance(record, AuditRecord) and not record.gone) or (
+        isinstance(record, ScopeRecord) and record.failed
+    )
 
 
 def _suite_of(record: Record) -> tuple[str | None, str]:

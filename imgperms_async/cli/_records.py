@@ -104,6 +104,11 @@ class AuditRecord:
     change: Change | None = None
     """Against the baseline, when one was given."""
 
+    @property
+    def gone(self) -> bool:
+        """In the baseline, but no longer served: a record of the change, not an image audited."""
+        return self.change is not None and self.change.kind == "disappeared"
+
     @classmethod
     def of(
         cls, region: str, result: ImagePermissionsResult, allowlist: frozenset[str] | None
@@ -174,7 +179,10 @@ class AuditRecord:
         return record
 
     def csv_rows(self) -> Iterator[tuple[str, ...]]:
-        """A row per shared account, and one with no account for a private or failed image."""
+        """A row per shared account, and one with no account for a private or failed image; none
+        for an image gone since the baseline, which no column could tell from a private one."""
+        if self.gone:
+            return
         code = "" if self.error is None else self.error.code
         unexpected = set(self.unexpected_account_ids)
         classes = self.share_classes or ("",) * len(self.shared_account_ids)
@@ -287,8 +295,8 @@ class Tally:
             return
         if record.change is not None:
             self.changes[record.change.kind] += 1
-            if record.change.kind == "disappeared":
-                return
+        if record.gone:
+            return
         if record.error is None:
             self.audited += 1
             self.private += not record.shared_account_ids

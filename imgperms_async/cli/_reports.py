@@ -33,7 +33,7 @@ class ReportedImage:
     share_classes: dict[str, ShareClass] | None
     unexpected_account_ids: tuple[str, ...]
     audited: bool
-    """Whether the audit got every page: an image that failed is no evidence of anything."""
+    """Whether the audit got every page: the shares of one that failed are only those it read."""
     present: bool = True
     """False for a record of an image that disappeared since that report's own baseline: it
     records an absence, not an image."""

@@ -50,7 +50,7 @@ def _new_outside_lines(tally: Tally) -> list[str]:
         owner = f"account {record.owner.account_id}, " if record.owner else ""
         lines.append(
             f"new since the baseline: {owner}{literal(record.region)}, "
-            f"{literal(record.image_id)} shared with {', '.join(record.new_unexpected)}"
+            f"{literal(record.image_id)} shared with {', '.join(map(literal, record.new_unexpected))}"
         )
     return lines
 

@@ -45,6 +45,10 @@ whose listing failed shows in the table, JUnit and the summary, and in the exit 
 
 
 class RecordWriter(Protocol):
+    @property
+    def streams(self) -> bool:
+        """Each record is written as it finishes, so an interrupted run keeps those."""
+
     def add(self, record: Record) -> None: ...
 
     def finish(self) -> None:
@@ -61,6 +65,8 @@ class JsonLinesWriter:
     When the destination fails mid-run, the line that failed and every later one go to a
     fallback file instead, and ``finish`` reports where.
     """
+
+    streams = True
 
     def __init__(self, sink: Sink, *, render: Callable[[Record], str] = render_json_line) -> None:
         self._sink = sink
@@ -97,6 +103,8 @@ class JsonLinesWriter:
 
 class DocumentWriter:
     """Collects every record and renders the document once, at the end."""
+
+    streams = False
 
     def __init__(
         self, render: Callable[[Sequence[Record]], str], sink: Sink, *, suffix: str
@@ -170,6 +178,10 @@ def _writer(
 class _ImagesOnly:
     def __init__(self, writer: RecordWriter) -> None:
         self._writer = writer
+
+    @property
+    def streams(self) -> bool:
+        return self._writer.streams
 
     def add(self, record: Record) -> None:
         if isinstance(record, AuditRecord):

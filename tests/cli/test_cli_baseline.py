@@ -188,6 +188,20 @@ def test_an_image_gone_from_an_account_audited_with_all_disappeared(one: Served)
     assert by_image(now).get("wsi-gone00000", {}).get("change") == "disappeared"
 
 
+def test_an_image_gone_since_the_baseline_is_not_counted_as_audited_nor_given_a_csv_row(
+    one: Served,
+) -> None:
+    _, records = flagged_report(one)
+    gone = {**records[0], "image_id": "wsi-gone00000"}
+    baseline = write_jsonl(one.tmp_path / "baseline.jsonl", [*records, gone])
+
+    result = one.audit("--baseline", str(baseline), "--format", "csv")
+
+    assert f"audited {len(one.emu.truth)} images in 1 region" in result.stderr
+    assert "1 disappeared" in result.stderr
+    assert "wsi-gone00000" not in result.stdout
+
+
 def test_an_image_that_could_not_be_audited_is_not_said_to_have_lost_its_shares(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -75,6 +76,37 @@ def test_a_servers_error_message_is_shown_literally_in_the_summary(
 
     assert result.exit_code == 3
     assert "[bold]no[/bold] \\x1b[2J" in result.stderr
+    assert "\x1b" not in result.stderr
+
+
+def test_a_new_share_with_an_account_id_like_an_escape_is_literal_in_the_summary(
+    emulator_keys: dict[str, str], tmp_path: Path
+) -> None:
+    hostile_account = "\x1b[2J123456789012"
+
+    async def permissions(request: web.Request) -> web.Response:
+        image_id = (await request.json())["ImageId"]
+        return web.json_response(
+            {"ImageId": image_id, "ImagePermissions": [{"SharedAccountId": hostile_account}]},
+            content_type="application/x-amz-json-1.1",
+        )
+
+    baseline = tmp_path / "baseline.jsonl"
+    baseline.write_text(
+        json.dumps(
+            {"image_id": "wsi-aaaaaaaaa", "region": "us-east-1", "shared_account_ids": [],
+             "unexpected_account_ids": [], "error": None}
+        ) + "\n"
+    )  # fmt: skip
+    application = web.Application()
+    application.router.add_post("/", permissions)
+    with serving_in_thread(application) as url:
+        result = Cli(url).audit(
+            "wsi-aaaaaaaaa", "--baseline", str(baseline), "--allow-account", "111111111111"
+        )
+
+    assert "new since the baseline" in result.stderr
+    assert "\\x1b[2J123456789012" in result.stderr
     assert "\x1b" not in result.stderr
 
 
