@@ -150,6 +150,11 @@ _ENDPOINT_URL: Final = click.option(
 _DEBUG: Final = click.option(
     "--debug", is_flag=True, help="Log what happens to stderr (secrets are masked)."
 )
+_PROGRESS: Final = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar on stderr. Default: only when stderr is a terminal.",
+)
 """Options every command that calls AWS takes, in the same words."""
 
 
@@ -325,16 +330,12 @@ def _client_tuning(command: Callable[..., None]) -> Callable[..., None]:
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(get_args(FailOn)[:2]),
+    type=click.Choice(("any", "new")),
     default="any",
     show_default=True,
     help="Exit 1 for any share outside, or only for one new since --baseline.",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show a progress bar on stderr. Default: only when stderr is a terminal.",
-)
+@_PROGRESS
 @_client_tuning
 @_DEBUG
 def audit(
@@ -386,11 +387,10 @@ def audit(
         in_organization=in_organization,
         accounts_given=accounts_file is not None or bool(account_ids),
         role_options=role_name is not None or role_arn_template is not None or bool(external_id),
-        role_name=role_name,
-        role_arn_template=role_arn_template,
         all_regions=all_regions,
         regions=regions,
     )
+    roles = _roles(role_name, role_arn_template, external_id)
     if fail_on == "new" and baseline_file is None:
         raise click.UsageError("--fail-on new needs a --baseline to tell what is new")
     allowed = allowlist(allowed_accounts, allowlist_file)
@@ -420,9 +420,7 @@ def audit(
                 if organization
                 else _accounts(account_ids, accounts_file, allow_empty=allow_empty),
                 regions=None if all_regions else regions,
-                role_name=role_name or DEFAULT_ROLE_NAME,
-                role_arn_template=role_arn_template,
-                external_id=external_id,
+                roles=roles,
                 allowlist=allowed or frozenset(),
                 concurrency=concurrency,
                 config=_config(**tuning),
@@ -459,8 +457,6 @@ def _check_choices(
     in_organization: bool,
     accounts_given: bool,
     role_options: bool,
-    role_name: str | None,
-    role_arn_template: str | None,
     all_regions: bool,
     regions: tuple[str, ...],
 ) -> None:
@@ -485,14 +481,23 @@ def _check_choices(
             "--role-name, --role-arn and --external-id are for organization audits "
             "(--organization, --accounts-file or --account)"
         )
-    if role_name is not None and role_arn_template is not None:
-        raise click.UsageError("give --role-name or --role-arn, not both")
     if all_regions and regions:
         raise click.UsageError("give --all-regions or --region, not both")
     if all_regions and not in_organization:
         raise click.UsageError("--all-regions is for organization audits; give --region instead")
     if in_organization and not (all_regions or regions):
         raise click.UsageError("an organization audit needs --all-regions or --region")
+
+
+def _roles(role_name: str | None, role_arn_template: str | None, external_id: str | None) -> Roles:
+    """The role to assume in each account; --role-name and --role-arn each say which."""
+    if role_name is not None and role_arn_template is not None:
+        raise click.UsageError("give --role-name or --role-arn, not both")
+    return Roles(
+        role_name=role_name or DEFAULT_ROLE_NAME,
+        role_arn_template=role_arn_template,
+        external_id=external_id,
+    )
 
 
 def audited_account(
@@ -572,11 +577,7 @@ def demo_allowlist(truth: dict[str, tuple[str, ...]], seed: int) -> frozenset[st
     is_flag=True,
     help="Audit an emulated organization: its accounts, their regions, each share classed.",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show a progress bar on stderr. Default: only when stderr is a terminal.",
-)
+@_PROGRESS
 @_DEBUG
 def demo(
     images: int | None,
@@ -622,9 +623,7 @@ def demo(
                 OrganizationPlan(
                     accounts=None,
                     regions=served.regions,
-                    role_name=DEFAULT_ROLE_NAME,
-                    role_arn_template=None,
-                    external_id=None,
+                    roles=Roles(),
                     allowlist=frozenset(),
                     concurrency=64,
                     config=ClientConfig(max_rate=rate),
@@ -740,8 +739,7 @@ def unshare(
     failure is named), 130 interrupted (143 on SIGTERM).
     """
     configure_logging(debug=debug)
-    if role_name is not None and role_arn_template is not None:
-        raise click.UsageError("give --role-name or --role-arn, not both")
+    roles = _roles(role_name, role_arn_template, external_id)
     found = read_report(read_text(report, report.name), source=report.name)
     plan = plan_from(
         found,
@@ -763,11 +761,6 @@ def unshare(
         click.echo("declined: nothing was changed", err=True)
         sys.exit(EXIT_OK)
     accounts = {a.account_id: a for a in accounts_to_audit((), accounts_file)}
-    roles = Roles(
-        role_name=role_name or DEFAULT_ROLE_NAME,
-        role_arn_template=role_arn_template,
-        external_id=external_id,
-    )
     log_path = action_log or Path(
         time.strftime("imgperms-unshare-%Y%m%dT%H%M%SZ.jsonl", time.gmtime())
     )
@@ -785,7 +778,7 @@ def unshare(
                 config=config,
             )
         except SetupFailed as failed:
-            raise SetupError(setup_error_message(failed.error, profile=profile)) from None
+            raise SetupError(failed.message()) from None
         except Interrupted as interrupted:
             click.echo(
                 f"interrupted: every action so far is in {log.name}; run again for the rest",

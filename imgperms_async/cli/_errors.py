@@ -30,6 +30,9 @@ class SetupFailed(Exception):
         self.error = error
         self.profile = profile
 
+    def message(self) -> str:
+        return setup_error_message(self.error, profile=self.profile)
+
 
 def setup_error_message(error: Exception, *, profile: str | None) -> str:
     """What went wrong while opening the clients, in the terms a user can act on."""

@@ -20,7 +20,7 @@ import click
 from rich.console import Console
 
 from imgperms_async.cli._audit import AuditRun
-from imgperms_async.cli._errors import SetupError, SetupFailed, setup_error_message
+from imgperms_async.cli._errors import SetupError, SetupFailed
 from imgperms_async.cli._output import OutputError
 from imgperms_async.cli._progress import ProgressView
 from imgperms_async.cli._records import FailOn
@@ -117,7 +117,7 @@ def execute(
             interrupted = received
         except SetupFailed as failed:
             writer.abandon()
-            raise SetupError(setup_error_message(failed.error, profile=failed.profile)) from None
+            raise SetupError(failed.message()) from None
         except BrokenPipeError:
             writer.abandon()
             _silence_stdout()
@@ -137,7 +137,7 @@ def execute(
             writer.abandon()
         except OutputError as error:
             click.echo(str(error), err=True)
-        for line in summary_lines(audit.recorder.tally, audit.recorder.failed, facts):
+        for line in summary_lines(audit.recorder.tally, facts):
             click.echo(line, err=True)
         return interrupted.exit_code
     try:
@@ -147,6 +147,6 @@ def execute(
         return EXIT_SIGPIPE
     except OutputError as error:
         raise SetupError(str(error)) from None
-    for line in summary_lines(audit.recorder.tally, audit.recorder.failed, facts):
+    for line in summary_lines(audit.recorder.tally, facts):
         click.echo(line, err=True)
     return audit.recorder.tally.exit_code(fail_on=fail_on)

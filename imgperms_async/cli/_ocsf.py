@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from functools import cache
 from typing import Any, Final
 
 from imgperms_async import __version__
@@ -29,7 +30,7 @@ STATUS: Final = {"new": (1, "New"), "in_progress": (2, "In Progress"), "resolved
 ACTIVITIES: Final = {ACTIVITY_CREATE: "Create", ACTIVITY_CLOSE: "Close"}
 
 
-def findings(record: Record, *, account_id: str | None, at: float | None = None) -> Iterator[str]:
+def findings(record: Record, *, account_id: str | None) -> Iterator[str]:
     """The JSON lines for one record: a finding if it is shared outside, or if it stopped being
     so since the baseline; nothing otherwise. ``account_id`` stands in for a one-account audit's
     own account, which its records do not carry."""
@@ -38,7 +39,7 @@ def findings(record: Record, *, account_id: str | None, at: float | None = None)
     status = _status(record)
     if status is None:
         return
-    yield json.dumps(_event(record, status, record.account_id or account_id, at or time.time()))
+    yield json.dumps(_event(record, status, record.account_id or account_id, time.time()))
     yield "\n"
 
 
@@ -56,8 +57,9 @@ def _event(record: AuditRecord, status: str, account_id: str | None, at: float) 
     status_id, status_name = STATUS[status]
     activity = ACTIVITY_CLOSE if status == "resolved" else ACTIVITY_CREATE
     outside = list(record.unexpected_account_ids)
+    partition = _partition(record.region)
     arn = (
-        f"arn:aws:workspaces:{record.region}:{account_id}:workspaceimage/{record.image_id}"
+        f"arn:{partition}:workspaces:{record.region}:{account_id}:workspaceimage/{record.image_id}"
         if account_id
         else record.image_id
     )
@@ -109,7 +111,7 @@ def _event(record: AuditRecord, status: str, account_id: str | None, at: float) 
                 "name": record.image_id,
                 "type": "AWS::WorkSpaces::WorkspaceImage",
                 "region": record.region,
-                "cloud_partition": "aws",
+                "cloud_partition": partition,
                 "data": {
                     "shared_account_ids": list(record.shared_account_ids),
                     "outside_account_ids": outside,
@@ -137,3 +139,16 @@ def _event(record: AuditRecord, status: str, account_id: str | None, at: float) 
             "type_id": 10,
         }
     return event
+
+
+@cache
+def _partition(region: str) -> str:
+    """The region's partition (aws, aws-cn, aws-us-gov, ...), from botocore's endpoint data;
+    botocore's default, aws, for a region its data does not know."""
+    from botocore.exceptions import BotoCoreError
+    from botocore.session import get_session
+
+    try:
+        return str(get_session().get_partition_for_region(region))
+    except BotoCoreError:
+        return "aws"

@@ -14,6 +14,7 @@ from imgperms_async import (
     OrganizationAudit,
     ScopeResult,
 )
+from imgperms_async._scopes import Roles
 from imgperms_async.cli._baseline import Baseline
 from imgperms_async.cli._errors import SetupFailed
 from imgperms_async.cli._literal import literal
@@ -33,9 +34,7 @@ class OrganizationPlan:
 
     accounts: tuple[Account, ...] | None
     regions: tuple[str, ...] | None
-    role_name: str
-    role_arn_template: str | None
-    external_id: str | None = field(repr=False)
+    roles: Roles
     allowlist: frozenset[str]
     concurrency: int
     config: ClientConfig
@@ -50,9 +49,9 @@ class OrganizationPlan:
         return OrganizationAudit(
             accounts=self.accounts,
             regions=self.regions,
-            role_name=self.role_name,
-            role_arn_template=self.role_arn_template,
-            external_id=self.external_id,
+            role_name=self.roles.role_name,
+            role_arn_template=self.roles.role_arn_template,
+            external_id=self.roles.external_id,
             allowlist=self.allowlist,
             region_name=self.region_name,
             endpoint_url=self.endpoint_url,

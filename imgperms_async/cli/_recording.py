@@ -16,8 +16,6 @@ class Recorder:
         self._writer = writer
         self._baseline = baseline
         self.tally = Tally()
-        self.failed: list[AuditRecord] = []
-        """Records with an error, for the summary."""
 
     def add(self, record: Record) -> None:
         """A record this run made: compared with the baseline, then kept."""
@@ -34,7 +32,5 @@ class Recorder:
                 self._keep(record)
 
     def _keep(self, record: Record) -> None:
-        if isinstance(record, AuditRecord) and record.error is not None:
-            self.failed.append(record)
         self._writer.add(record)
         self.tally.add(record)

@@ -28,7 +28,6 @@ EXIT_OK: Final = 0
 EXIT_FLAGGED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INCOMPLETE: Final = 3
-EXIT_INTERRUPTED: Final = 130
 
 CSV_HEADER: Final = ("region", "image_id", "shared_account_id", "unexpected", "error_code")
 ORGANIZATION_CSV_HEADER: Final = (
@@ -262,9 +261,10 @@ class Tally:
     audited: int = 0
     shared: int = 0
     flagged: int = 0
-    errors: int = 0
     private: int = 0
     """Audited and shared with nobody."""
+    failed: list[AuditRecord] = field(default_factory=list)
+    """Images with an error, in the order they finished."""
     newly_flagged: list[AuditRecord] = field(default_factory=list)
     """Images with a flagged account the baseline did not have."""
     changes: Counter[ChangeKind] = field(default_factory=Counter)
@@ -280,6 +280,10 @@ class Tally:
         for record in records:
             tally.add(record)
         return tally
+
+    @property
+    def errors(self) -> int:
+        return len(self.failed)
 
     @property
     def finished(self) -> int:
@@ -301,7 +305,7 @@ class Tally:
             self.audited += 1
             self.private += not record.shared_account_ids
         else:
-            self.errors += 1
+            self.failed.append(record)
         self.shared += bool(record.shared_account_ids)
         self.flagged += record.flagged
         if record.new_unexpected:

@@ -24,8 +24,7 @@ class RunFacts:
     totals: AuditTotals
 
 
-def summary_lines(tally: Tally, failed: Sequence[AuditRecord], facts: RunFacts) -> list[str]:
-    """``failed`` are the records with an error, in the order they finished."""
+def summary_lines(tally: Tally, facts: RunFacts) -> list[str]:
     totals = facts.totals
     elapsed = facts.elapsed_secs
     rate = totals.requests / elapsed if elapsed > 0 else 0.0
@@ -39,7 +38,7 @@ def summary_lines(tally: Tally, failed: Sequence[AuditRecord], facts: RunFacts) 
     lines += _change_lines(tally)
     lines += _account_lines(tally)
     lines += _scope_lines(tally.scopes)
-    lines += _image_error_lines(failed)
+    lines += _image_error_lines(tally.failed)
     return lines
 
 

@@ -28,6 +28,9 @@ from report_support import (
     write_jsonl,
 )
 
+from imgperms_async.cli._ocsf import findings
+from imgperms_async.cli._records import AuditRecord
+
 DETECTION_FINDING = 2004
 FINDINGS = 2
 CREATE, UPDATE, CLOSE = 1, 2, 3
@@ -420,3 +423,20 @@ def test_junit_stays_valid_xml_whatever_an_image_id_holds(one: Served, image_id:
     assert case.name.startswith("wsi-")
     [error] = results(case, Error)
     assert error.type == "ParamValidationError"
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("us-east-1", "aws"), ("us-gov-west-1", "aws-us-gov"), ("cn-northwest-1", "aws-cn"),
+     ("xx-fake-9", "aws")],
+)  # fmt: skip
+def test_a_finding_names_its_resource_in_the_regions_partition(region: str, partition: str) -> None:
+    record = AuditRecord(region, "wsi-aaaaaaaaa", ("123456789012",), ("123456789012",), 1, None)
+
+    [event] = events_of("".join(findings(record, account_id="111122223333")))
+
+    [resource] = event["resources"]
+    assert resource["cloud_partition"] == partition
+    assert resource["uid"] == (
+        f"arn:{partition}:workspaces:{region}:111122223333:workspaceimage/wsi-aaaaaaaaa"
+    )

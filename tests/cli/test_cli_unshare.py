@@ -631,6 +631,15 @@ def test_a_report_that_is_no_file_is_a_usage_error(one: Served) -> None:
     assert "missing.jsonl" in result.stderr
 
 
+def test_a_role_name_and_a_role_arn_together_are_a_usage_error(seen: Audited) -> None:
+    result = seen.served.unshare(
+        seen.report, "--role-name", "Audit", "--role-arn", "arn:aws:iam::{account_id}:role/A"
+    )
+
+    assert result.exit_code == 2
+    assert "give --role-name or --role-arn, not both" in result.stderr
+
+
 def test_credentials_that_do_not_work_are_one_usage_error_before_any_write(
     one: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
