@@ -258,3 +258,18 @@ def test_an_output_that_is_also_an_input_is_refused(
     assert result.exit_code == 2
     assert "also an input" in result.stderr
     assert source.read_text() == content
+
+
+def test_ids_from_stdin_may_be_audited_into_an_existing_output(
+    cli: Cli, threaded_emulator: Emulator, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("[]\n")
+    image_id = threaded_emulator.owned_image_ids[0]
+
+    result = cli.audit(
+        "--images-file", "-", "--format", "json", "--output", str(target), stdin=image_id + "\n"
+    )
+
+    assert result.exit_code in (0, 1), result.stderr
+    assert [r["image_id"] for r in json.loads(target.read_text())] == [image_id]
