@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from cli_support import run_imgperms
@@ -24,17 +26,32 @@ def wait_for(condition: object, *, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def test_interrupted_jsonl_run_keeps_only_finished_images_and_exits_130(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Interrupted:
+    returncode: int
+    stderr: str
+    report: Path
+    truth: Mapping[str, tuple[str, ...]]
+
+
+def interrupted_audit(tmp_path: Path, signum: int) -> Interrupted:
+    """A slow jsonl audit, sent ``signum`` once it has written three images."""
     target = tmp_path / "report.jsonl"
     with Emulator(images=200, seed=3, latency=0.2) as emu:
         process = audit_process(
             emu, "--all", "--format", "jsonl", "--output", str(target), "--concurrency", "4"
         )
         wait_for(lambda: target.exists() and target.read_text().count("\n") >= 3)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, stderr = process.communicate(timeout=20)
+    return Interrupted(process.returncode, stderr, target, emu.truth)
 
-    assert process.returncode == 130
+
+def test_interrupted_jsonl_run_keeps_only_finished_images_and_exits_130(tmp_path: Path) -> None:
+    run = interrupted_audit(tmp_path, signal.SIGINT)
+    stderr, target = run.stderr, run.report
+
+    assert run.returncode == 130
     assert "the output keeps them, one record each" in stderr
     assert "Traceback" not in stderr
     text = target.read_text()
@@ -43,7 +60,7 @@ def test_interrupted_jsonl_run_keeps_only_finished_images_and_exits_130(tmp_path
     assert 3 <= len(records) < 200
     for record in records:
         assert record["error"] is None
-        assert tuple(record["shared_account_ids"]) == emu.truth[record["image_id"]]
+        assert tuple(record["shared_account_ids"]) == run.truth[record["image_id"]]
 
 
 def test_emulator_command_announces_endpoint_and_credentials_then_serves(tmp_path: Path) -> None:
@@ -115,21 +132,15 @@ def audit_process(emulator: Emulator, *args: str) -> subprocess.Popen[str]:
 
 
 def test_sigterm_ends_a_run_as_ctrl_c_does_with_status_143(tmp_path: Path) -> None:
-    target = tmp_path / "report.jsonl"
-    with Emulator(images=200, seed=3, latency=0.2) as emu:
-        process = audit_process(
-            emu, "--all", "--format", "jsonl", "--output", str(target), "--concurrency", "4"
-        )
-        wait_for(lambda: target.exists() and target.read_text().count("\n") >= 3)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=20)
+    run = interrupted_audit(tmp_path, signal.SIGTERM)
+    stderr = run.stderr
 
-    assert process.returncode == 143
+    assert run.returncode == 143
     assert "interrupted:" in stderr
     assert "requests" in stderr, "the summary is printed too"
     assert "Traceback" not in stderr
-    records = [json.loads(line) for line in target.read_text().splitlines()]
-    assert all(tuple(r["shared_account_ids"]) == emu.truth[r["image_id"]] for r in records)
+    records = [json.loads(line) for line in run.report.read_text().splitlines()]
+    assert all(tuple(r["shared_account_ids"]) == run.truth[r["image_id"]] for r in records)
 
 
 def test_a_reader_that_closes_the_pipe_ends_the_run_quietly_with_status_141() -> None:
