@@ -6,10 +6,11 @@ signed with whatever credentials are current and sent at once, so no signature a
 botocore's ``SigV4Auth`` builds the canonical request, the string to sign and the credential scope.
 Around it, what can be built once is: the host is derived from the endpoint URL once, by botocore;
 the headers to sign are a plain dict rather than an ``email.message``-based ``HTTPHeaders``; the
-signed-header list comes out of the same pass as the canonical request; the request object is a slotted
-stand-in for ``AWSRequest``; the timestamp string is made once a second; and the derived signing
-key is kept per (secret, day, region) instead of four HMACs per request. The time comes from the
-skew-corrected clock rather than botocore's, so a client with a wrong clock can still be accepted.
+signed-header list comes out of the same pass as the canonical request; the request object is a
+slotted stand-in for ``AWSRequest``; the timestamp string is made once a second; and the derived
+signing key is kept per (secret, day, region) instead of four HMACs per request. The time comes
+from the skew-corrected clock rather than botocore's, so a client with a wrong clock can still be
+accepted.
 """
 
 from __future__ import annotations
