@@ -58,9 +58,11 @@ from benchmarks._scenarios import (
     serving,
     tool_env,
 )
-from imgperms_async.cli._records import EXIT_FLAGGED, EXIT_INCOMPLETE, EXIT_OK
+from imgperms_async.cli._status import FLAGGED as EXIT_FLAGGED
+from imgperms_async.cli._status import INCOMPLETE as EXIT_INCOMPLETE
+from imgperms_async.cli._status import OK as EXIT_OK
 from imgperms_async.emulator._configuration import AWS_LIMITS
-from imgperms_async.emulator._workspaces import MAX_IMAGES_PAGE
+from imgperms_async.emulator._services.workspaces import MAX_IMAGES_PAGE
 
 REGIONS: Final = ("us-east-1", "eu-west-1", "ap-southeast-1")
 IMAGES: Final = 20

@@ -1,9 +1,24 @@
-"""Asyncio client for Amazon WorkSpaces image permissions: one call, every page, or thousands of images."""
+"""Asyncio client for Amazon WorkSpaces image permissions: one call, every page, or thousands of images,
+of one account or every account of an AWS organization."""
 
-from imgperms_async._accounts import Account, accounts_from_text
 from imgperms_async._aiohttp_transport import AiohttpTransport
+from imgperms_async._audit import (
+    AccountSource,
+    Audit,
+    AuditedImage,
+    AuditItem,
+    AuditProgress,
+    InboundImage,
+    OrganizationAudit,
+    OrganizationUnavailableError,
+    ScopeResult,
+    ScopeStatus,
+    ShareClass,
+)
+from imgperms_async._baseline import Baseline
 from imgperms_async._client import ImagePermissionsClient
-from imgperms_async._client_config import ClientConfig
+from imgperms_async._client_config import RETRY_MODES, ClientConfig, RetryMode
+from imgperms_async._compliance import Requirement, compliance
 from imgperms_async._exceptions import (
     AccessDeniedException,
     ClientClosedError,
@@ -19,32 +34,85 @@ from imgperms_async._exceptions import (
     ThrottlingException,
     error_code,
 )
+from imgperms_async._exemptions import Exemption, exemptions_from_text
 from imgperms_async._fanout import FanOut, ImagePermissionsResult
 from imgperms_async._http import HttpRequest, HttpResponse, Transport
+from imgperms_async._identity import Identity, check_endpoint_url
 from imgperms_async._mock_transport import MockResponse, MockTransport
-from imgperms_async._organization import (
-    AuditTotals,
-    OrganizationAudit,
-    OrganizationUnavailableError,
-    ScopeResult,
-    ShareClass,
+from imgperms_async._organization._accounts import Account, accounts_from_text, check_account_id
+from imgperms_async._organization._reach import AuditTotals
+from imgperms_async._organization._roles import DEFAULT_ROLE_NAME, Role
+from imgperms_async._pipeline import ServiceClient
+from imgperms_async._records import (
+    Change,
+    ChangeKind,
+    ErrorInfo,
+    ExpiredExemptionRecord,
+    ImageRecord,
+    InboundRecord,
+    Record,
+    ReportError,
+    ScopeRecord,
+    read_report,
+    record_of,
+    sorted_records,
+)
+from imgperms_async._regions import check_region_name, partition_of
+from imgperms_async._secrets import known_secrets
+from imgperms_async._security_hub import (
+    FailedFinding,
+    ScopeImport,
+    SecurityHubImport,
+    import_findings,
 )
 from imgperms_async._stats import StatsSnapshot
+from imgperms_async._text_lists import account_ids_from_text, image_ids_from_text
+from imgperms_async._unshare import (
+    INBOUND_ADVICE,
+    Action,
+    Applied,
+    Plan,
+    Unshare,
+    UnshareRefused,
+    apply_unshares,
+    plan_unshares,
+)
 from imgperms_async._version import __version__
 
 __all__ = [
+    "DEFAULT_ROLE_NAME",
+    "INBOUND_ADVICE",
+    "RETRY_MODES",
     "AccessDeniedException",
     "Account",
+    "AccountSource",
+    "Action",
     "AiohttpTransport",
+    "Applied",
+    "Audit",
+    "AuditItem",
+    "AuditProgress",
     "AuditTotals",
+    "AuditedImage",
+    "Baseline",
+    "Change",
+    "ChangeKind",
     "ClientClosedError",
     "ClientConfig",
     "ClientError",
+    "ErrorInfo",
+    "Exemption",
+    "ExpiredExemptionRecord",
+    "FailedFinding",
     "FanOut",
     "HttpRequest",
     "HttpResponse",
+    "Identity",
     "ImagePermissionsClient",
     "ImagePermissionsResult",
+    "ImageRecord",
+    "InboundImage",
+    "InboundRecord",
     "InvalidParameterValuesException",
     "InvalidSettingError",
     "MalformedResponseError",
@@ -55,14 +123,42 @@ __all__ = [
     "OrganizationUnavailableError",
     "PaginationError",
     "ParamValidationError",
+    "Plan",
+    "Record",
+    "ReportError",
+    "Requirement",
     "ResourceNotFoundException",
     "ResourceUnavailableException",
+    "RetryMode",
+    "Role",
+    "ScopeImport",
+    "ScopeRecord",
     "ScopeResult",
+    "ScopeStatus",
+    "SecurityHubImport",
+    "ServiceClient",
     "ShareClass",
     "StatsSnapshot",
     "ThrottlingException",
     "Transport",
+    "Unshare",
+    "UnshareRefused",
     "__version__",
+    "account_ids_from_text",
     "accounts_from_text",
+    "apply_unshares",
+    "check_account_id",
+    "check_endpoint_url",
+    "check_region_name",
+    "compliance",
     "error_code",
+    "exemptions_from_text",
+    "image_ids_from_text",
+    "import_findings",
+    "known_secrets",
+    "partition_of",
+    "plan_unshares",
+    "read_report",
+    "record_of",
+    "sorted_records",
 ]

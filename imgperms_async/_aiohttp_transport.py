@@ -86,8 +86,12 @@ class AiohttpTransport:
         url = request.url
         sent_at = self._clock()
         try:
-            async with session.post(
-                url, data=request.body, headers=request.headers, allow_redirects=False
+            async with session.request(
+                request.method,
+                url,
+                data=request.body,
+                headers=request.headers,
+                allow_redirects=False,
             ) as response:
                 body = await response.read()
                 status = response.status
@@ -110,6 +114,8 @@ class AiohttpTransport:
             headers={"User-Agent": self._user_agent},
             skip_auto_headers=("Content-Type",),
             raise_for_status=False,
+            # HTTP(S)_PROXY and NO_PROXY, as botocore honours them.
+            trust_env=True,
         )
         return self._session
 

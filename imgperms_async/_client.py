@@ -1,7 +1,8 @@
 """``ImagePermissionsClient``: the public face that wires the layers together and owns their lifetime.
 
-Each call goes: validation → retry loop (with the shared rate limiter) → JSON 1.1 protocol →
-signing, once the transport has a connection slot free → transport. Nothing is resolved at
+Each call goes: validation → the call pipeline (retry loop with the client's rate limiter → the
+operation's protocol → signing, once the transport has a connection slot free → transport).
+Nothing is resolved at
 construction: the botocore configuration chain may read files or call metadata services, so it
 runs in a worker thread when the client is entered.
 """
@@ -11,30 +12,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine, Iterable
 from contextlib import aclosing
+from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from imgperms_async._aiohttp_transport import AiohttpTransport
-from imgperms_async._botocore_settings import Settings, resolve_settings
-from imgperms_async._client_config import DEFAULT_MAX_ATTEMPTS, ClientConfig
-from imgperms_async._clock import SkewClock
-from imgperms_async._credentials import Credentials, CredentialSource
+from imgperms_async._aws_config import RetrySettings, ServiceEndpoint, read_config
+from imgperms_async._client_config import ClientConfig
+from imgperms_async._credentials import CredentialSource, credential_source
 from imgperms_async._exceptions import ClientClosedError, ExceptionsNamespace
 from imgperms_async._fanout import FanOut, fetch_image
 from imgperms_async._http import Transport
+from imgperms_async._identity import Identity
 from imgperms_async._paginate import paginate
-from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, Operation
-from imgperms_async._ratelimit import (
-    AdaptiveRateLimiter,
-    FixedRateLimiter,
-    NoRateLimiter,
-    RateLimiter,
-    SlowStart,
-)
-from imgperms_async._retry import Retrier, RetryQuota
-from imgperms_async._signing import RequestSigner, SigningSender
-from imgperms_async._stats import Stats, StatsSnapshot
+from imgperms_async._pipeline import CallPipeline
+from imgperms_async._protocol import IMAGE_PERMISSIONS, Operation
+from imgperms_async._regions import WORKSPACES
+from imgperms_async._stats import StatsSnapshot
 from imgperms_async._validation import (
     validate_image_permissions_params,
     validate_page_size,
@@ -42,19 +37,40 @@ from imgperms_async._validation import (
 )
 
 if TYPE_CHECKING:
-    from imgperms_async._service_model import ModeledOperation
+    from imgperms_async._modeled import ModeledOperation
 
 
-def transport_for(settings: Settings, config: ClientConfig) -> AiohttpTransport:
-    """The transport a client makes when given none (and an organization's scopes share); run
-    in a thread, as it loads the CA bundle when one is set (whatever the endpoint's scheme: a
-    broken bundle is an error at once)."""
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What a client needs before its first request, resolved from botocore's configuration."""
+
+    endpoint: ServiceEndpoint
+    credentials: CredentialSource
+    retry: RetrySettings
+
+
+def make_transport(config: ClientConfig, retry: RetrySettings) -> AiohttpTransport:
+    """The transport a client makes when given none (and an audit shares between its scopes);
+    run in a thread, as it loads the CA bundle when one is set (whatever the endpoint's scheme:
+    a broken bundle is an error at once)."""
     return AiohttpTransport(
         max_connections=config.max_connections,
         connect_timeout_secs=config.connect_timeout_secs,
         read_timeout_secs=config.read_timeout_secs,
         verify_tls=config.verify_tls,
-        ca_bundle=config.ca_bundle or settings.ca_bundle,
+        ca_bundle=config.ca_bundle or retry.ca_bundle,
+    )
+
+
+def _resolve(identity: Identity) -> Resolved:
+    """The client's region, endpoint, credentials and retry settings. It may block (files, SSO
+    caches, IMDS): call it in a thread."""
+    config = read_config(identity)
+    region = config.home_region()
+    return Resolved(
+        config.endpoint(WORKSPACES, region),
+        credential_source(config.credentials()),
+        config.retry,
     )
 
 
@@ -62,83 +78,58 @@ class _Open:
     """Everything that exists only between ``__aenter__`` and ``aclose``."""
 
     def __init__(
-        self, settings: Settings, config: ClientConfig, transport: Transport, *, owns: bool
+        self, resolved: Resolved, config: ClientConfig, transport: Transport, *, owns: bool
     ) -> None:
-        self.settings = settings
+        self.endpoint = resolved.endpoint
         self.loop = asyncio.get_running_loop()
-        self.credentials = (
-            CredentialSource(None, static=settings.credentials)
-            if isinstance(settings.credentials, Credentials)
-            else CredentialSource(settings.credentials)
-        )
-        self.clock = SkewClock()
-        self.stats = Stats()
         self.transport = transport
         self.owns_transport = owns
-        signer = RequestSigner(region_name=settings.region_name, now=self.clock.time)
-        self.protocol = JsonProtocol(
-            endpoint_url=settings.endpoint_url,
-            send=SigningSender(transport, signer, self.credentials).send,
-            observe_date=self.clock.observe,
-        )
-        self.retrier = Retrier(
-            max_attempts=config.max_attempts or settings.max_attempts or DEFAULT_MAX_ATTEMPTS,
-            quota=RetryQuota(),
-            limiter=_rate_limiter(config, settings),
-            stats=self.stats,
-            clock_skew_secs=lambda: self.clock.skew_secs,
-            credentials=lambda: self.credentials.current,
+        self.pipeline = CallPipeline(
+            service_endpoint=resolved.endpoint,
+            credentials=resolved.credentials,
+            transport=transport,
+            config=config,
+            retry=resolved.retry,
         )
         self.images_operation: ModeledOperation | None = None
         self.update_operation: ModeledOperation | None = None
 
 
-def _rate_limiter(config: ClientConfig, settings: Settings) -> RateLimiter:
-    """Adaptive mode slows down when throttled, under ``max_rate`` when the caller knows the
-    limit; standard mode only keeps to ``max_rate``."""
-    adaptive = (config.retry_mode or settings.retry_mode or "adaptive") == "adaptive"
-    burst = config.burst or 1
-    if adaptive and config.max_rate is not None:
-        return AdaptiveRateLimiter(ceiling=config.max_rate, burst=burst)
-    if adaptive:
-        return SlowStart(AdaptiveRateLimiter(), max_window=config.max_connections)
-    if config.max_rate is not None:
-        return FixedRateLimiter(max_rate=config.max_rate, burst=burst)
-    return NoRateLimiter()
-
-
 def _update_operation() -> ModeledOperation:
-    from imgperms_async._service_model import ModeledOperation
+    from imgperms_async._modeled import ModeledOperation
 
-    return ModeledOperation("UpdateWorkspaceImagePermission")
+    return ModeledOperation(WORKSPACES, "UpdateWorkspaceImagePermission")
 
 
 def _images_operation() -> ModeledOperation:
     """Loaded on first use, in a thread: botocore's model, loader and validator cost start-up
     time that a client auditing permissions never needs."""
-    from imgperms_async._service_model import ModeledOperation
+    from imgperms_async._modeled import ModeledOperation
 
-    return ModeledOperation("DescribeWorkspaceImages", required=("Images", "Images[].ImageId"))
-
-
-def client_for_settings(
-    settings: Settings, *, config: ClientConfig, transport: Transport
-) -> ImagePermissionsClient:
-    """A client whose settings are already resolved: an organization audit makes one for each
-    (account, region), from one botocore session, instead of reading botocore's configuration
-    again for every scope."""
-    client = ImagePermissionsClient(
-        region_name=settings.region_name, config=config, transport=transport
+    return ModeledOperation(
+        WORKSPACES, "DescribeWorkspaceImages", required=("Images", "Images[].ImageId")
     )
-    client._resolve = lambda: settings
+
+
+def scope_client(
+    resolved: Resolved, *, config: ClientConfig, transport: Transport
+) -> ImagePermissionsClient:
+    """A client whose endpoint and credentials are already at hand: an audit makes one for
+    each (account, region) from one reading of botocore's configuration, with the account's
+    own (assumed) credentials, instead of reading the configuration again per scope."""
+    client = ImagePermissionsClient(
+        region_name=resolved.endpoint.signing_region, config=config, transport=transport
+    )
+    client._resolve = lambda: resolved
     return client
 
 
 class ImagePermissionsClient:
     """Async client for WorkSpaces image permissions; use it as ``async with``.
 
-    Arguments mirror ``boto3.client("workspaces", ...)``; anything left ``None`` comes from
-    botocore's usual sources (environment, shared config and credentials files, SSO, IMDS, ...).
+    Arguments mirror ``boto3.client("workspaces", ...)`` (or give them as one ``identity``);
+    anything left ``None`` comes from botocore's usual sources (environment, shared config and
+    credentials files, SSO, IMDS, ...).
     ``transport`` replaces the aiohttp pool the client would make (``ClientConfig``'s connection,
     timeout and TLS settings then do not apply); the client leaves a given transport open.
     """
@@ -154,11 +145,12 @@ class ImagePermissionsClient:
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
         profile_name: str | None = None,
+        identity: Identity | None = None,
         config: ClientConfig | None = None,
         transport: Transport | None = None,
     ) -> None:
-        self._resolve: Callable[[], Settings] = partial(
-            resolve_settings,
+        self.identity = Identity.of(
+            identity,
             region_name=region_name,
             endpoint_url=endpoint_url,
             aws_access_key_id=aws_access_key_id,
@@ -166,7 +158,7 @@ class ImagePermissionsClient:
             aws_session_token=aws_session_token,
             profile_name=profile_name,
         )
-        self._region_argument = region_name
+        self._resolve: Callable[[], Resolved] = partial(_resolve, self.identity)
         self._config = config or ClientConfig()
         self._transport = transport
         self._open: _Open | None = None
@@ -175,19 +167,19 @@ class ImagePermissionsClient:
 
     def __repr__(self) -> str:
         state = "open" if self._open else ("closed" if self._closed else "not opened")
-        region = self._open.settings.region_name if self._open else self._region_argument
+        region = self._open.endpoint.signing_region if self._open else self.identity.region_name
         return f"<ImagePermissionsClient region={region!r} {state}>"
 
     async def __aenter__(self) -> Self:
         if self._closed:
             raise ClientClosedError("this client was closed; create a new one")
         if self._open is None:
-            settings = await asyncio.to_thread(self._resolve)
+            resolved = await asyncio.to_thread(self._resolve)
             if self._transport is not None:
-                self._open = _Open(settings, self._config, self._transport, owns=False)
+                self._open = _Open(resolved, self._config, self._transport, owns=False)
             else:
-                transport = await asyncio.to_thread(transport_for, settings, self._config)
-                self._open = _Open(settings, self._config, transport, owns=True)
+                transport = await asyncio.to_thread(make_transport, self._config, resolved.retry)
+                self._open = _Open(resolved, self._config, transport, owns=True)
         return self
 
     async def __aexit__(
@@ -209,20 +201,20 @@ class ImagePermissionsClient:
         if opened is not None:
             if opened.owns_transport:
                 await opened.transport.aclose()
-            await opened.credentials.aclose()
+            await opened.pipeline.credentials.aclose()
 
     @property
     def region_name(self) -> str:
-        return self._opened().settings.region_name
+        return self._opened().endpoint.signing_region
 
     @property
     def endpoint_url(self) -> str:
-        return self._opened().settings.endpoint_url
+        return self._opened().endpoint.url
 
     @property
     def stats(self) -> StatsSnapshot:
         """Requests, retries, throttles, errors and latency so far."""
-        return self._opened().stats.snapshot()
+        return self._opened().pipeline.stats.snapshot()
 
     async def describe_workspace_image_permissions(self, **params: Any) -> dict[str, Any]:
         """One page, exactly as ``boto3``'s method of the same name returns it."""
@@ -236,7 +228,7 @@ class ImagePermissionsClient:
         opened = self._opened(in_loop=True)
         if opened.update_operation is None:
             opened.update_operation = await asyncio.to_thread(_update_operation)
-        return await self._call(opened.update_operation.operation, params)
+        return await self._call(opened.update_operation, params)
 
     async def describe_workspace_images(self, **params: Any) -> dict[str, Any]:
         """One page of DescribeWorkspaceImages, as boto3 returns it (``Created`` as a datetime)."""
@@ -244,7 +236,7 @@ class ImagePermissionsClient:
         if opened.images_operation is None:
             opened.images_operation = await asyncio.to_thread(_images_operation)
         opened.images_operation.validate(params)
-        return await self._call(opened.images_operation.operation, params)
+        return await self._call(opened.images_operation, params)
 
     async def paginate_image_permissions(
         self, image_id: str, *, page_size: int | None = None
@@ -311,8 +303,7 @@ class ImagePermissionsClient:
         return await self._call(IMAGE_PERMISSIONS, params)
 
     async def _call(self, operation: Operation, params: dict[str, Any]) -> dict[str, Any]:
-        opened = self._opened(in_loop=True)
-        return await opened.retrier.call(opened.protocol.call, operation, params)
+        return await self._opened(in_loop=True).pipeline.call(operation, params)
 
     def _opened(self, *, in_loop: bool = False) -> _Open:
         """The open state; ``in_loop`` also checks that the caller runs on the client's loop, whose

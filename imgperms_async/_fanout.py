@@ -1,8 +1,10 @@
-"""Many images at once: a fixed pool of workers reading a lazily consumed input, one result per id.
+"""Many images at once: a bounded pool of workers reading a lazily consumed input, one result per id.
 
 Nothing here grows with the input except the set of ids already seen (needed to answer each
 distinct id once): no task or future per image, and bounded queues between the input, the workers
-and the consumer, so a slow consumer slows the workers instead of piling up results.
+and the consumer, so a slow consumer slows the workers instead of piling up results. Workers are
+started as the input needs them, up to ``concurrency``: an audit of thousands of (account,
+region) scopes that hold one image each starts one worker in each, not ``concurrency``.
 """
 
 from __future__ import annotations
@@ -75,12 +77,17 @@ class _WorkerDone:
     """Put by each worker as it exits: the consumer stops when every worker has."""
 
 
+class _InputDone:
+    """Put by the feed once the input is read and every worker started is told to stop."""
+
+
 _WORKER_DONE: Final = _WorkerDone()
+_INPUT_DONE: Final = _InputDone()
 
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 """Starts a worker; the client's version also tracks it, to cancel and await it when it closes."""
 
-Done = tuple[int, ImagePermissionsResult] | _WorkerDone
+Done = tuple[int, ImagePermissionsResult] | _WorkerDone | _InputDone
 
 
 class _Pipeline:
@@ -98,10 +105,16 @@ class _Pipeline:
         *,
         concurrency: int,
         ordered: bool,
+        spawn: Spawn,
     ) -> None:
         self.image_ids = image_ids
         self.fetch = fetch
         self.concurrency = concurrency
+        self.spawn = spawn
+        self.tasks: list[asyncio.Task[None]] = []
+        self.started = 0
+        """Workers started; final once the input is read."""
+        self.idle = 0
         self.todo: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize=concurrency)
         self.done: asyncio.Queue[Done] = asyncio.Queue(maxsize=concurrency)
         self.window = (
@@ -127,15 +140,26 @@ class _Pipeline:
                     result = ImagePermissionsResult(image_id, (), invalid, 0)
                     await self.done.put((sequence, result))
                 else:
+                    if self.idle == 0 and self.started < self.concurrency:
+                        self.started += 1
+                        self.tasks.append(self.spawn(self.work()))
                     await self.todo.put((sequence, image_id))
                 sequence += 1
         except Exception as exc:
             self.input_error = exc
-        for _ in range(self.concurrency):
+        for _ in range(self.started):
             await self.todo.put(None)
+        await self.done.put(_INPUT_DONE)
 
     async def work(self) -> None:
-        while (item := await self.todo.get()) is not None:
+        while True:
+            self.idle += 1
+            try:
+                item = await self.todo.get()
+            finally:
+                self.idle -= 1
+            if item is None:
+                break
             sequence, image_id = item
             await self.done.put((sequence, await self.fetch(image_id)))
         await self.done.put(_WORKER_DONE)
@@ -159,12 +183,16 @@ class FanOut:
         ordered: bool = False,
         spawn: Spawn = asyncio.create_task,
     ) -> None:
-        self._tasks: list[asyncio.Task[None]] | None = None
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-        self._pipeline = _Pipeline(image_ids, fetch, concurrency=concurrency, ordered=ordered)
-        self._spawn = spawn
-        self._running = concurrency
+        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+            raise ValueError(
+                f"concurrency must be a whole number of at least 1, not {concurrency!r}"
+            )
+        self._pipeline = _Pipeline(
+            image_ids, fetch, concurrency=concurrency, ordered=ordered, spawn=spawn
+        )
+        self._started = False
+        self._input_done = False
+        self._workers_done = 0
         self._waiting: dict[int, ImagePermissionsResult] = {}
         self._next_sequence = 0
 
@@ -172,10 +200,10 @@ class FanOut:
         return self
 
     async def __anext__(self) -> ImagePermissionsResult:
-        if self._tasks is None:
+        if not self._started:
+            self._started = True
             pipeline = self._pipeline
-            self._tasks = [self._spawn(pipeline.feed())]
-            self._tasks.extend(self._spawn(pipeline.work()) for _ in range(pipeline.concurrency))
+            pipeline.tasks.append(pipeline.spawn(pipeline.feed()))
         try:
             return await self._next_result()
         except BaseException:
@@ -184,10 +212,13 @@ class FanOut:
 
     async def aclose(self) -> None:
         """Cancel every worker and wait for them: nothing of this fan-out is left in flight."""
-        tasks, self._tasks = self._tasks or [], []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = self._pipeline.tasks
+        while tasks:
+            running = list(tasks)
+            tasks.clear()
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def __aenter__(self) -> FanOut:
         return self
@@ -197,7 +228,8 @@ class FanOut:
 
     def __del__(self) -> None:
         """A consumer that left the loop without closing: stop the workers on their loop."""
-        for task in self._tasks or ():
+        pipeline = getattr(self, "_pipeline", None)  # None when __init__ refused its arguments
+        for task in pipeline.tasks if pipeline is not None else ():
             loop = task.get_loop()
             if not task.done() and not loop.is_closed():
                 loop.call_soon_threadsafe(task.cancel)
@@ -210,14 +242,16 @@ class FanOut:
                 self._next_sequence += 1
                 window.release()
                 return self._waiting.pop(self._next_sequence - 1)
-            if not self._running:
+            if self._input_done and self._workers_done == pipeline.started:
                 error, pipeline.input_error = pipeline.input_error, None
                 if error is not None:
                     raise error
                 raise StopAsyncIteration
             item = await pipeline.done.get()
             if isinstance(item, _WorkerDone):
-                self._running -= 1
+                self._workers_done += 1
+            elif isinstance(item, _InputDone):
+                self._input_done = True
             else:
                 sequence, result = item
                 if window is None:

@@ -14,11 +14,13 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
-    """A POST as it goes on the wire; signed by the time a transport sees it."""
+    """A request as it goes on the wire; signed by the time a transport sees it. Every AWS
+    operation this package calls is a POST, whatever its protocol."""
 
     url: str
     headers: Mapping[str, str]
     body: bytes
+    method: str = "POST"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,23 +1,25 @@
-"""AWS JSON 1.1 for WorkSpaces: request bodies and headers out, boto3-shaped dicts or errors in.
+"""Operations on the wire: parameters out as a request, the answer back as boto3's dict or error.
 
-Everything about the wire format lives here: the target header, error-code parsing as botocore does
-it (``X-Amzn-ErrorType``, then ``__type``, then ``code``), and the checks that turn a malformed answer
-into ``MalformedResponseError`` instead of a crash somewhere above.
+An ``Operation`` knows its own wire format; ``Endpoint`` calls any of them at one URL: build the
+request, send it (the step below signs it), measure clock skew from the answer, parse it.
+WorkSpaces' DescribeWorkspaceImagePermissions, the hot path, is AWS JSON 1.1 written out here,
+with error codes parsed as botocore does (``X-Amzn-ErrorType``, then ``__type``, then ``code``) and
+every answer checked, so a malformed one is ``MalformedResponseError`` instead of a crash above.
+Every other operation, of any service, is read from botocore's models (``_modeled.py``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from http.client import responses as http_reasons
 from typing import Any, Final, Protocol
 
 from imgperms_async._exceptions import ClientError, MalformedResponseError, error_class_for
 from imgperms_async._http import HttpRequest, HttpResponse
 
-TARGET_PREFIX: Final = "WorkspacesService."
-CONTENT_TYPE: Final = "application/x-amz-json-1.1"
+WORKSPACES_TARGET_PREFIX: Final = "WorkspacesService."
+JSON_CONTENT_TYPE: Final = "application/x-amz-json-1.1"
 _ENCODE: Final = json.JSONEncoder(separators=(",", ":")).encode
 """One encoder for every request: ``json.dumps`` with separators builds a new one each call."""
 
@@ -35,44 +37,70 @@ class ObserveDate(Protocol):
     def __call__(self, date_header: str | None, *, sent_at: float, received_at: float) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
-    name: str
-    shape: Shaper
+class Operation(Protocol):
+    """One API operation's wire format."""
+
+    @property
+    def name(self) -> str: ...
+
+    def request(self, params: Mapping[str, Any], base_url: str) -> HttpRequest:
+        """The unsigned request for these parameters, at the endpoint ``base_url``."""
+
+    def result(self, params: Mapping[str, Any], response: HttpResponse) -> dict[str, Any]:
+        """A success answer as boto3 returns it, without ``ResponseMetadata``."""
+
+    def error(self, response: HttpResponse) -> ClientError:
+        """The error an answer of status 300 or more stands for."""
 
 
-class JsonProtocol:
-    """Calls operations on one endpoint: serialise, send, measure clock skew, parse."""
+class JsonOperation:
+    """An AWS JSON 1.1 operation whose output ``shape`` is checked by hand (the hot path)."""
 
-    def __init__(self, *, endpoint_url: str, send: Send, observe_date: ObserveDate) -> None:
-        self._url = endpoint_url.rstrip("/") + "/"
-        self._send = send
-        self._observe_date = observe_date
-        self._headers: dict[str, Mapping[str, str]] = {}
+    __slots__ = ("_headers", "_shape", "name")
 
-    async def call(self, operation: Operation, params: Mapping[str, Any]) -> dict[str, Any]:
-        name = operation.name
-        headers = self._headers.get(name)
-        if headers is None:
-            headers = self._headers[name] = {
-                "Content-Type": CONTENT_TYPE,
-                "X-Amz-Target": TARGET_PREFIX + name,
-            }
-        body = _ENCODE(params).encode()
-        response = await self._send(HttpRequest(self._url, headers, body))
-        self._observe_date(
-            response.headers.get("date"), sent_at=response.sent_at, received_at=response.received_at
-        )
-        if response.status >= 300:
-            raise parse_error(response, name)
+    def __init__(self, target_prefix: str, name: str, shape: Shaper) -> None:
+        self.name = name
+        self._shape = shape
+        self._headers: Mapping[str, str] = {
+            "Content-Type": JSON_CONTENT_TYPE,
+            "X-Amz-Target": target_prefix + name,
+        }
+
+    def request(self, params: Mapping[str, Any], base_url: str) -> HttpRequest:
+        return HttpRequest(base_url, self._headers, _ENCODE(params).encode())
+
+    def result(self, params: Mapping[str, Any], response: HttpResponse) -> dict[str, Any]:
         try:
             decoded = json.loads(response.body)
         except ValueError as exc:
             raise MalformedResponseError(
-                f"{name} answered HTTP {response.status} with a body that is not JSON "
+                f"{self.name} answered HTTP {response.status} with a body that is not JSON "
                 f"({len(response.body)} bytes)"
             ) from exc
-        result = operation.shape(params, response, decoded)
+        return self._shape(params, response, decoded)
+
+    def error(self, response: HttpResponse) -> ClientError:
+        return parse_error(response, self.name)
+
+
+class Endpoint:
+    """Calls operations at one URL: build, send, measure clock skew, parse."""
+
+    __slots__ = ("_observe_date", "_send", "url")
+
+    def __init__(self, *, url: str, send: Send, observe_date: ObserveDate) -> None:
+        self.url = url.rstrip("/") + "/"
+        self._send = send
+        self._observe_date = observe_date
+
+    async def call(self, operation: Operation, params: Mapping[str, Any]) -> dict[str, Any]:
+        response = await self._send(operation.request(params, self.url))
+        self._observe_date(
+            response.headers.get("date"), sent_at=response.sent_at, received_at=response.received_at
+        )
+        if response.status >= 300:
+            raise operation.error(response)
+        result = operation.result(params, response)
         result["ResponseMetadata"] = response_metadata(response)
         return result
 
@@ -190,4 +218,6 @@ def malformed(response: HttpResponse, problem: str) -> MalformedResponseError:
     return MalformedResponseError(f"Malformed response (request id {request_id}): {problem}")
 
 
-IMAGE_PERMISSIONS = Operation("DescribeWorkspaceImagePermissions", shape_image_permissions)
+IMAGE_PERMISSIONS: Final = JsonOperation(
+    WORKSPACES_TARGET_PREFIX, "DescribeWorkspaceImagePermissions", shape_image_permissions
+)

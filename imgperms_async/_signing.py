@@ -1,4 +1,4 @@
-"""SigV4 for WorkSpaces with botocore's signer, done at the moment a request goes on the wire.
+"""SigV4 with botocore's signer, done at the moment a request goes on the wire.
 
 The signing step of the data path: once the transport has a connection slot free, the request is
 signed with whatever credentials are current and sent at once, so no signature ages in a queue.
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import ReadOnlyCredentials
 
-SERVICE: Final = "workspaces"
 _UNSIGNED: Final = frozenset(SIGNED_HEADERS_BLACKLIST)
 
 
@@ -40,8 +39,10 @@ class _SigningRequest:
 
     __slots__ = ("body", "context", "headers", "method", "params", "url")
 
-    def __init__(self, url: str, headers: dict[str, str], body: bytes, timestamp: str) -> None:
-        self.method = "POST"
+    def __init__(
+        self, method: str, url: str, headers: dict[str, str], body: bytes, timestamp: str
+    ) -> None:
+        self.method = method
         self.url = url
         self.headers = headers
         self.body = body
@@ -53,10 +54,11 @@ class _CachedKeySigV4Auth(SigV4Auth):
     """botocore's SigV4 with the day's derived key reused, and what depends on the URL alone (the
     host, the canonical path and query) worked out once per URL."""
 
-    def __init__(self, credentials: Credentials, region_name: str) -> None:
+    def __init__(self, credentials: Credentials, service: str, region_name: str) -> None:
         # Our Credentials has the same three attributes as botocore's and hides the secret in reprs.
-        super().__init__(cast("ReadOnlyCredentials", credentials), SERVICE, region_name)
+        super().__init__(cast("ReadOnlyCredentials", credentials), service, region_name)
         self.source = credentials
+        self.service = service
         self.region_name = region_name
         self._key_day = ""
         self._key = b""
@@ -95,23 +97,27 @@ class _CachedKeySigV4Auth(SigV4Auth):
     def signature(self, string_to_sign: str, request: AWSRequest) -> str:
         day: str = request.context["timestamp"][0:8]
         if day != self._key_day:
-            self._key = derive_signing_key(self.source.secret_key, day, self.region_name)
+            self._key = derive_signing_key(
+                self.source.secret_key, day, self.region_name, self.service
+            )
             self._key_day = day
         return hmac.digest(self._key, string_to_sign.encode(), "sha256").hex()
 
 
-def derive_signing_key(secret_key: str, day: str, region_name: str) -> bytes:
+def derive_signing_key(secret_key: str, day: str, region_name: str, service: str) -> bytes:
     """The SigV4 key chain: valid for one day, region and service, so it is computed once per day."""
     key = f"AWS4{secret_key}".encode()
-    for part in (day, region_name, SERVICE, "aws4_request"):
+    for part in (day, region_name, service, "aws4_request"):
         key = hmac.new(key, part.encode(), sha256).digest()
     return key
 
 
 class RequestSigner:
-    """Turns an unsigned request into one signed with the credentials it is given."""
+    """Turns an unsigned request into one signed, for one service (its SigV4 signing name) in one
+    region, with the credentials it is given."""
 
-    def __init__(self, *, region_name: str, now: Callable[[], float]) -> None:
+    def __init__(self, *, service: str, region_name: str, now: Callable[[], float]) -> None:
+        self._service = service
         self._region_name = region_name
         self._now = now
         self._auth: _CachedKeySigV4Auth | None = None
@@ -122,14 +128,15 @@ class RequestSigner:
         """Synchronous, so the common case (credentials already at hand) costs no await."""
         auth = self._auth
         if auth is None or auth.source is not credentials:
-            auth = self._auth = _CachedKeySigV4Auth(credentials, self._region_name)
+            auth = self._auth = _CachedKeySigV4Auth(credentials, self._service, self._region_name)
         timestamp = self._amz_date()
         headers = dict(request.headers)
         headers["X-Amz-Date"] = timestamp
         if credentials.token:
             headers["X-Amz-Security-Token"] = credentials.token
         signing_request = cast(
-            "AWSRequest", _SigningRequest(request.url, headers, request.body, timestamp)
+            "AWSRequest",
+            _SigningRequest(request.method, request.url, headers, request.body, timestamp),
         )
         canonical, signed = auth.canonical_request_and_signed_headers(signing_request)
         string_to_sign = auth.string_to_sign(signing_request, canonical)
@@ -138,7 +145,7 @@ class RequestSigner:
             f"SignedHeaders={signed}, "
             f"Signature={auth.signature(string_to_sign, signing_request)}"
         )
-        return HttpRequest(request.url, headers, request.body)
+        return HttpRequest(request.url, headers, request.body, request.method)
 
     def _amz_date(self) -> str:
         """``X-Amz-Date`` has one-second resolution, so the string is formatted once a second."""
@@ -162,6 +169,16 @@ class SigningSender:
         self._credentials = credentials
 
     async def send(self, request: HttpRequest) -> HttpResponse:
-        async with self._transport.slot():
-            credentials = self._credentials.usable() or await self._credentials.get()
-            return await self._transport.send(self._signer.sign_with(credentials, request))
+        fetched = False
+        while True:
+            credentials = self._credentials.usable()
+            if credentials is None:
+                # Never awaited while holding a slot: the renewal (AssumeRole) goes through the
+                # same pool, and must not wait for a slot held by a request waiting for it.
+                credentials, fetched = await self._credentials.get(), True
+            async with self._transport.slot():
+                current = self._credentials.usable()
+                if current is not None or fetched:
+                    signed = self._signer.sign_with(current or credentials, request)
+                    return await self._transport.send(signed)
+            # They fell due while this request waited for a slot: renew them, then sign.

@@ -1,5 +1,5 @@
-"""The ``imgperms`` command line: everything only the CLI uses lives in this package."""
+"""The ``imgperms`` command line: parses, calls the public API, writes. One module a command."""
 
-from imgperms_async.cli._commands import main
+from imgperms_async.cli._main import main
 
 __all__ = ["main"]

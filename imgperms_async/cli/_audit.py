@@ -1,161 +1,268 @@
-"""One account's audit: a client per region, fan-out over the images, records to a writer as they finish."""
+"""``imgperms audit``: parse, check, build one ``Audit``, run it, write its records."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncGenerator
-from contextlib import AsyncExitStack, aclosing
-from dataclasses import dataclass, field
-from typing import Protocol
+import sys
+from pathlib import Path
+from typing import IO, Any, get_args
 
-from imgperms_async import AuditTotals, ClientConfig, ImagePermissionsClient
-from imgperms_async.cli._baseline import Baseline
-from imgperms_async.cli._errors import SetupFailed
-from imgperms_async.cli._literal import literal
-from imgperms_async.cli._progress import ProgressView
-from imgperms_async.cli._recording import Recorder
-from imgperms_async.cli._records import AuditRecord, ErrorInfo, ScopeRecord
-from imgperms_async.cli._summary import plural
-from imgperms_async.cli._writers import RecordWriter
+import click
 
-logger = logging.getLogger("imgperms_async.cli")
+from imgperms_async import (
+    Audit,
+    Baseline,
+    ClientConfig,
+    Identity,
+    InvalidSettingError,
+    Role,
+)
+from imgperms_async.cli import _inputs as inputs
+from imgperms_async.cli import _options as options
+from imgperms_async.cli._errors import SetupError
+from imgperms_async.cli._logs import configure_logging
+from imgperms_async.cli._run import Recorder, run_audit
+from imgperms_async.cli._security_hub import import_after_audit
+from imgperms_async.cli._status import AUDIT_STATUSES, FailOn, describe
+from imgperms_async.cli._writers import STREAMED, Format, writer_for
 
-
-class AuditRun(Protocol):
-    """What running an audit leaves for its ending: the tally, the failed records, the cost."""
-
-    recorder: Recorder
-    totals: AuditTotals
-
-    @property
-    def where(self) -> str:
-        """Where it went, for the summary: "2 regions", "6 accounts, 16 regions"."""
-
-    @property
-    def progress_total(self) -> int | None: ...
-
-    @property
-    def progress_unit(self) -> str: ...
-
-    async def run(self, view: ProgressView) -> None:
-        """Raises ``SetupFailed`` for a problem found before the first request."""
+_NEEDS_ACCOUNT_ID = frozenset({"ocsf", "html"})
+"""Formats that name the audited account, which the caller's own audit asks STS for."""
 
 
-@dataclass(frozen=True)
-class AuditPlan:
-    """Everything a run needs, checked: ``image_ids`` ``None`` means every owned image."""
+@click.command(
+    epilog=describe(AUDIT_STATUSES) + "\n\n\b\nExamples:\n"
+    "  imgperms audit --all --allowlist allowed.txt --format csv --output shares.csv\n"
+    "  imgperms audit wsi-0123456789 --region eu-west-1 --region us-east-1\n"
+    "  imgperms audit --organization --all-regions --format jsonl --output org.jsonl\n"
+    "  imgperms audit --accounts-file accounts.yml --region us-east-1 --inbound\n"
+    "  imgperms audit --organization --all-regions --baseline yesterday.jsonl --fail-on new"
+)
+@click.argument("image_ids", nargs=-1, metavar="[IMAGE_ID]...")
+@click.option(
+    "--images-file",
+    type=click.File("r", encoding="utf-8", lazy=False),
+    help="Read image ids from FILE, one a line ('-' for stdin; blank lines and # comments ignored).",
+)
+@click.option("--all", "every_image", is_flag=True, help="Audit every image the account owns.")
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Ids or accounts given that turn out to be none (an empty file) are a clean audit.",
+)
+@click.option(
+    "--organization",
+    is_flag=True,
+    help="Audit every ACTIVE account of your AWS organization (as its management account or "
+    "a delegated administrator).",
+)
+@options.ACCOUNTS_FILE
+@options.ACCOUNT
+@options.role
+@click.option(
+    "--all-regions",
+    is_flag=True,
+    help="Audit every region where WorkSpaces is offered that each account has enabled.",
+)
+@options.REGION
+@options.identity
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1024),
+    default=32,
+    show_default=True,
+    help="Images in flight at once in each (account, region).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(get_args(Format)),
+    default="table",
+    show_default=True,
+    help="Report format; jsonl and ocsf write each image as soon as it finishes.",
+)
+@options.ALLOW_ACCOUNT
+@options.ALLOWLIST
+@options.EXCEPTIONS
+@options.OUTPUT
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.File("r", encoding="utf-8", lazy=False),
+    help="An earlier report (json or jsonl): each record says what changed since.",
+)
+@options.FAIL_ON
+@click.option(
+    "--fail-on-unknown",
+    is_flag=True,
+    help="Exit 1 also for a share with an account whose membership could not be read.",
+)
+@click.option(
+    "--inbound",
+    is_flag=True,
+    help="Also audit the images other accounts share into each audited account.",
+)
+@click.option(
+    "--security-hub",
+    is_flag=True,
+    help="Import the findings into AWS Security Hub, in each image's account and region.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --security-hub: show what would be imported and resolved; import nothing.",
+)
+@options.PROGRESS
+@options.tuning
+@options.DEBUG
+def audit(**given: Any) -> None:
+    """Show whom each WorkSpaces image is shared with, and flag what is shared outside.
 
-    regions: tuple[str | None, ...]
-    image_ids: tuple[str, ...] | None
-    allowlist: frozenset[str] | None
-    concurrency: int
-    config: ClientConfig
-    endpoint_url: str | None = None
-    profile: str | None = None
-    access_key: str | None = None
-    secret_key: str | None = field(default=None, repr=False)
-    baseline: Baseline | None = None
+    Images come from IMAGE_ID arguments, --images-file, or --all (every image you own); or
+    every image of every account of your organization (--organization), or of the accounts of
+    --accounts-file / --account, each reached through its role. A share with an account outside
+    the organization and the allowlist (--allow-account, --allowlist) is flagged, unless an
+    exception (--exceptions) accepts it; one whose membership cannot be read is reported as
+    unknown. Auditing your own account alone, only an allowlist judges shares.
+    """
+    sys.exit(_audit(**given))
 
-    def client(self, region: str | None) -> ImagePermissionsClient:
-        return ImagePermissionsClient(
-            region_name=region,
-            endpoint_url=self.endpoint_url,
-            profile_name=self.profile,
-            aws_access_key_id=self.access_key,
-            aws_secret_access_key=self.secret_key,
-            config=self.config,
+
+def _audit(
+    *,
+    image_ids: tuple[str, ...],
+    images_file: IO[str] | None,
+    every_image: bool,
+    allow_empty: bool,
+    organization: bool,
+    accounts_file: IO[str] | None,
+    account_ids: tuple[str, ...],
+    role: Role,
+    all_regions: bool,
+    regions: tuple[str, ...],
+    identity: Identity,
+    concurrency: int,
+    output_format: Format,
+    allowed_accounts: tuple[str, ...],
+    allowlist_file: IO[str] | None,
+    exceptions_file: IO[str] | None,
+    output: Path | None,
+    baseline_file: IO[str] | None,
+    fail_on: FailOn,
+    fail_on_unknown: bool,
+    inbound: bool,
+    security_hub: bool,
+    dry_run: bool,
+    progress: bool | None,
+    config: ClientConfig,
+    debug: bool,
+) -> int:
+    configure_logging(debug=debug)
+    spans_accounts = organization or accounts_file is not None or bool(account_ids)
+    _check_choices(
+        ids_given=bool(image_ids) or images_file is not None,
+        every_image=every_image,
+        organization=organization,
+        accounts_given=accounts_file is not None or bool(account_ids),
+        spans_accounts=spans_accounts,
+        role_given=role != Role(),
+        all_regions=all_regions,
+        regions=regions,
+    )
+    if fail_on == "new" and baseline_file is None:
+        raise click.UsageError("--fail-on new needs a --baseline to tell what is new")
+    if dry_run and not security_hub:
+        raise click.UsageError("--dry-run is for --security-hub: give both")
+    allowlist = inputs.allowlist(allowed_accounts, allowlist_file)
+    exceptions = inputs.exceptions(exceptions_file)
+    inputs.refuse_overwriting_inputs(
+        output,
+        (
+            images_file,
+            allowlist_file,
+            accounts_file,
+            exceptions_file,
+            baseline_file if output_format in STREAMED else None,
+        ),
+    )
+    baseline = None if baseline_file is None else Baseline(inputs.report(baseline_file))
+    accounts: Any = "organization" if organization else "caller"
+    ids: tuple[str, ...] | None = None
+    if spans_accounts and not organization:
+        accounts = inputs.accounts(account_ids, accounts_file)
+        if not accounts and not allow_empty:
+            raise SetupError(
+                f"nothing to audit: {accounts_file.name if accounts_file else 'the input'} names "
+                "no account (pass --allow-empty if that is expected)"
+            )
+    elif not spans_accounts and not every_image:
+        ids = inputs.image_ids(image_ids, images_file)
+        if not ids and not allow_empty:
+            raise SetupError(
+                f"nothing to audit: {images_file.name if images_file else 'the input'} holds no "
+                "image id (pass --allow-empty if that is expected)"
+            )
+    try:
+        run = Audit(
+            accounts=accounts,
+            regions="all" if all_regions else regions or None,
+            image_ids=ids,
+            identity=identity,
+            role=role,
+            allowlist=allowlist,
+            exemptions=exceptions,
+            inbound=inbound,
+            identify_caller=security_hub or output_format in _NEEDS_ACCOUNT_ID,
+            concurrency=concurrency,
+            config=config,
         )
+    except InvalidSettingError as error:
+        raise SetupError(str(error)) from None
+    writer = writer_for(output_format, output, per_account=spans_accounts, inbound=inbound)
+    recorder = Recorder(writer, baseline=baseline, keep=security_hub)
+    return run_audit(
+        run,
+        recorder,
+        progress=progress,
+        profile=identity.profile_name,
+        fail_on=fail_on,
+        fail_on_unknown=fail_on_unknown,
+        after=import_after_audit(dry_run=dry_run) if security_hub else None,
+    )
 
 
-class Audit:
-    """One run over every region of a plan, feeding records to a writer as images finish."""
-
-    def __init__(self, plan: AuditPlan, writer: RecordWriter) -> None:
-        self._plan = plan
-        self._clients: list[ImagePermissionsClient] = []
-        self.recorder = Recorder(writer, baseline=plan.baseline)
-        self.totals = AuditTotals()
-        self._listed: list[int] = []
-        self._complete: list[str] = []
-        """Regions whose every image was listed (``--all``)."""
-
-    @property
-    def where(self) -> str:
-        return plural(len(self._plan.regions), "region")
-
-    @property
-    def progress_total(self) -> int | None:
-        ids = self._plan.image_ids
-        return None if ids is None else len(set(ids)) * len(self._plan.regions)
-
-    @property
-    def progress_unit(self) -> str:
-        return "images"
-
-    async def run(self, view: ProgressView) -> None:
-        """Open every region's client first, so a region or credential problem stops the run
-        before any request; then audit the regions concurrently."""
-        async with AsyncExitStack() as clients:
-            try:
-                for region in self._plan.regions:
-                    client = self._plan.client(region)
-                    self._clients.append(await clients.enter_async_context(client))
-            except Exception as error:
-                raise SetupFailed(error, profile=self._plan.profile) from error
-            plan = self._plan
-            logger.debug(
-                "auditing %s in %s; endpoint %s; %d images at once; %r",
-                "every image" if plan.image_ids is None else f"{len(plan.image_ids)} image ids",
-                ", ".join(literal(client.region_name) for client in self._clients),
-                literal(self._clients[0].endpoint_url),
-                plan.concurrency,
-                plan.config,
-            )
-            try:
-                await asyncio.gather(
-                    *(self._audit_region(client, view) for client in self._clients)
-                )
-            finally:
-                for client in self._clients:
-                    self.totals.add(client.stats)
-            self.recorder.finish((None, region) for region in self._complete)
-
-    async def _audit_region(self, client: ImagePermissionsClient, view: ProgressView) -> None:
-        region = client.region_name
-        ids = self._plan.image_ids
-        source = self._every_image(client, view) if ids is None else ids
-        async with aclosing(client.fan_out(source, concurrency=self._plan.concurrency)) as results:
-            async for result in results:
-                self.recorder.add(AuditRecord.of(region, result, self._plan.allowlist))
-                if result.error is not None:
-                    logger.debug(
-                        "%s %s failed",
-                        literal(region),
-                        literal(result.image_id),
-                        exc_info=result.error,
-                    )
-                view.advance(finished=self.recorder.tally.finished, detail=self._detail)
-
-    def _detail(self, elapsed: float) -> str:
-        throttles = sum(sum(client.stats.throttles.values()) for client in self._clients)
-        return f"{self.recorder.tally.finished / elapsed:6.1f} img/s  {throttles} throttles"
-
-    async def _every_image(
-        self, client: ImagePermissionsClient, view: ProgressView
-    ) -> AsyncGenerator[str]:
-        """Every owned image; a listing that fails ends this region's input, not the run."""
-        count = 0
-        try:
-            async for image_id in client.iter_image_ids():
-                count += 1
-                yield image_id
-        except Exception as error:
-            self.recorder.add(
-                ScopeRecord(None, None, client.region_name, "failed", ErrorInfo.of(error))
-            )
-        else:
-            self._complete.append(client.region_name)
-        self._listed.append(count)
-        if len(self._listed) == len(self._clients):
-            view.set_total(sum(self._listed))
+def _check_choices(
+    *,
+    ids_given: bool,
+    every_image: bool,
+    organization: bool,
+    accounts_given: bool,
+    spans_accounts: bool,
+    role_given: bool,
+    all_regions: bool,
+    regions: tuple[str, ...],
+) -> None:
+    """The combinations of options that name one audit; every other is a usage error."""
+    if every_image and ids_given:
+        raise click.UsageError("--all audits every image: give no IMAGE_ID or --images-file")
+    if organization and accounts_given:
+        raise click.UsageError(
+            "--organization audits every account it lists: give no --account or --accounts-file"
+        )
+    if spans_accounts and (every_image or ids_given):
+        raise click.UsageError(
+            "an audit of accounts audits every image of each: give no IMAGE_ID, "
+            "--images-file or --all"
+        )
+    if not (spans_accounts or every_image or ids_given):
+        raise click.UsageError(
+            "nothing to audit: give IMAGE_ID arguments, --images-file, --all or --organization"
+        )
+    if role_given and not spans_accounts:
+        raise click.UsageError(
+            "--role-name, --role-arn and --external-id are for audits of accounts "
+            "(--organization, --accounts-file or --account)"
+        )
+    if all_regions and regions:
+        raise click.UsageError("give --all-regions or --region, not both")
+    if spans_accounts and not (all_regions or regions):
+        raise click.UsageError("an audit of accounts needs --all-regions or --region")

@@ -1,41 +1,57 @@
-"""Problems found before or instead of auditing, as one line on stderr and exit status 2."""
+"""Problems found before or instead of the work asked for, as one line on stderr and a status.
+
+A problem with what was given (an option, a file, a region, the local configuration) is a usage
+error, exit 2: nothing was sent. A setup that fails at AWS (no answer, credentials refused, the
+organization that cannot be listed) is exit 3, as any part of an audit that cannot be done.
+"""
 
 from __future__ import annotations
 
 import os
 
 import click
-from botocore.exceptions import NoCredentialsError, NoRegionError
+from botocore.exceptions import (
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 
+from imgperms_async import InvalidSettingError, OrganizationUnavailableError
 from imgperms_async.cli._literal import literal
-from imgperms_async.cli._records import EXIT_USAGE
+from imgperms_async.cli._status import INCOMPLETE, USAGE
 
 
 class SetupError(click.ClickException):
     """A file, region, credential or output problem: one line on stderr and exit 2, without the
     usage text that would hide it."""
 
-    exit_code = EXIT_USAGE
+    exit_code = USAGE
 
     def __init__(self, message: str) -> None:
         super().__init__(literal(" ".join(message.split())))
 
 
-class SetupFailed(Exception):
-    """Raised by a run whose clients could not be opened (region, credentials, settings);
-    ``profile`` is the one the run was given, for the message."""
+class SetupFailedAtAws(SetupError):
+    """A setup that AWS (or the network) refused: one line on stderr and exit 3."""
 
-    def __init__(self, error: Exception, *, profile: str | None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.profile = profile
+    exit_code = INCOMPLETE
 
-    def message(self) -> str:
-        return setup_error_message(self.error, profile=self.profile)
+
+def setup_error(error: Exception, *, profile: str | None) -> SetupError:
+    """The one line, and the status, for what stopped a command before its work began."""
+    message = setup_error_message(error, profile=profile)
+    usage = isinstance(
+        error, NoRegionError | NoCredentialsError | PartialCredentialsError | ProfileNotFound
+    ) or (
+        isinstance(error, InvalidSettingError)
+        and not isinstance(error, OrganizationUnavailableError)
+    )
+    return SetupError(message) if usage else SetupFailedAtAws(message)
 
 
 def setup_error_message(error: Exception, *, profile: str | None) -> str:
-    """What went wrong while opening the clients, in the terms a user can act on."""
+    """What went wrong while setting up, in the terms a user can act on."""
     if isinstance(error, NoRegionError):
         return (
             "no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, "

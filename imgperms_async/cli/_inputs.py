@@ -1,79 +1,74 @@
-"""What the CLI reads: image id lists, account allowlists and account files, checked before auditing.
-
-All are files people keep by hand, so blank lines and ``#`` comments are allowed; an allowlist or
-account entry that is not an account id is an error naming its line, because a typo there would
-silently flag (or hide) a real share, or leave an account out.
-"""
+"""What the commands read from files, checked before anything is sent: image ids, account lists,
+accounts files, exceptions and reports. Each problem is one usage error naming the file and line."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
-from imgperms_async import Account, InvalidSettingError, accounts_from_text
-from imgperms_async._accounts import meaningful_lines
-from imgperms_async._validation import ACCOUNT_ID
+from imgperms_async import (
+    Account,
+    Exemption,
+    InvalidSettingError,
+    Record,
+    account_ids_from_text,
+    accounts_from_text,
+    exemptions_from_text,
+    image_ids_from_text,
+    read_report,
+)
 from imgperms_async.cli._errors import SetupError
 
+T = TypeVar("T")
 
-def read_text(stream: IO[str], name: str) -> str:
+
+def read_text(stream: IO[str]) -> str:
     try:
         return stream.read()
     except (OSError, UnicodeDecodeError) as error:
-        raise SetupError(f"cannot read {name}: {error}") from None
+        raise SetupError(f"cannot read {stream.name}: {error}") from None
 
 
-def image_ids_from(text: str) -> list[str]:
-    """Ids are not checked here: the client reports each bad one as that image's error."""
-    return [content for _, content in meaningful_lines(text)]
-
-
-def allowlist_from(text: str, *, source: str) -> frozenset[str]:
-    accounts: set[str] = set()
-    for number, content in meaningful_lines(text):
-        if not ACCOUNT_ID.fullmatch(content):
-            raise SetupError(
-                f"{source}, line {number}: {content!r} is not an AWS account id (12 digits)"
-            )
-        accounts.add(content)
-    return frozenset(accounts)
-
-
-def check_account_ids(accounts: Sequence[str]) -> frozenset[str]:
-    for account in accounts:
-        if not ACCOUNT_ID.fullmatch(account):
-            raise SetupError(f"{account!r} is not an AWS account id (12 digits)")
-    return frozenset(accounts)
-
-
-def allowlist(accounts: Sequence[str], allowlist_file: IO[str] | None) -> frozenset[str] | None:
-    """The accounts given one by one and in the file; ``None`` when neither was given."""
-    if not accounts and allowlist_file is None:
+def parsed(stream: IO[str] | None, parse: Callable[[str, str], T]) -> T | None:
+    """``parse(text, name)`` of a file given as an option, its problems a usage error."""
+    if stream is None:
         return None
-    allowed = check_account_ids(accounts)
-    if allowlist_file is not None:
-        text = read_text(allowlist_file, allowlist_file.name)
-        allowed |= allowlist_from(text, source=allowlist_file.name)
-    return allowed
+    try:
+        return parse(read_text(stream), stream.name)
+    except InvalidSettingError as error:
+        raise SetupError(str(error)) from None
 
 
-def accounts_to_audit(
-    accounts: Sequence[str], accounts_file: IO[str] | None
-) -> tuple[Account, ...]:
+def image_ids(arguments: Sequence[str], stream: IO[str] | None) -> tuple[str, ...]:
+    from_file = parsed(stream, lambda text, _: image_ids_from_text(text)) or []
+    return (*arguments, *from_file)
+
+
+def allowlist(accounts: Sequence[str], stream: IO[str] | None) -> frozenset[str] | None:
+    """The accounts given one by one and in the file; ``None`` when neither was given."""
+    if not accounts and stream is None:
+        return None
+    listed = parsed(stream, lambda text, name: account_ids_from_text(text, source=name))
+    return frozenset(accounts) | (listed or frozenset())
+
+
+def accounts(account_ids: Sequence[str], stream: IO[str] | None) -> tuple[Account, ...]:
     """``--account`` ids and the accounts of ``--accounts-file``, each once, in that order."""
-    check_account_ids(accounts)
-    found = {account_id: Account(account_id) for account_id in accounts}
-    if accounts_file is not None:
-        text = read_text(accounts_file, accounts_file.name)
-        try:
-            listed = accounts_from_text(text, source=accounts_file.name)
-        except InvalidSettingError as error:
-            raise SetupError(str(error)) from None
-        for account in listed:
-            found.setdefault(account.account_id, account)
+    listed = parsed(stream, lambda text, name: accounts_from_text(text, source=name)) or []
+    found = {account_id: Account(account_id) for account_id in account_ids}
+    for account in listed:
+        found.setdefault(account.account_id, account)
     return tuple(found.values())
+
+
+def exceptions(stream: IO[str] | None) -> list[Exemption]:
+    return parsed(stream, lambda text, name: exemptions_from_text(text, source=name)) or []
+
+
+def report(stream: IO[str]) -> list[Record]:
+    return parsed(stream, lambda text, name: read_report(text, source=name)) or []
 
 
 def refuse_overwriting_inputs(output: Path | None, inputs: Sequence[IO[str] | None]) -> None:

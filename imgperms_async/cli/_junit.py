@@ -1,7 +1,7 @@
 """``--format junit``: the audit as JUnit XML, so CI dashboards (GitLab, Jenkins, GitHub test
-reporters) show it as tests: one test suite per account and region, one test case per image, a
-failure for each account outside it is shared with, an error for an image or a scope that could
-not be audited.
+reporters) show it as tests: one test suite per account and region, one test case per image (and
+per image shared in), one failure for a case shared outside (naming every account outside), an
+error for an image or a scope that could not be audited.
 
 Written with the standard library's ElementTree, which escapes markup: the format is a few
 elements, and needs no dependency of its own. Every attribute goes in through ``_element``, with
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Final
 from xml.etree import ElementTree
 
+from imgperms_async import ImageRecord, InboundRecord, Record, ScopeRecord, sorted_records
 from imgperms_async.cli._literal import literal
-from imgperms_async.cli._records import AuditRecord, Record, ScopeRecord, sorted_records
 
 _NOT_XML: Final = re.compile("[\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0 cannot hold, besides the control characters ``literal`` already escapes."""
@@ -34,32 +34,16 @@ def render_junit(records: Sequence[Record]) -> str:
         suite = _element(root, "testsuite", name=_suite_name(account, region))
         counts = {"tests": 0, "failures": 0, "errors": 0}
         for record in group:
-            case = _element(
-                suite,
-                "testcase",
-                name=record.image_id if isinstance(record, AuditRecord) else "listing",
-                classname=_suite_name(account, region),
-            )
+            name = _case_name(record)
+            case = _element(suite, "testcase", name=name, classname=_suite_name(account, region))
             counts["tests"] += 1
-            if isinstance(record, ScopeRecord) or record.error is not None:
-                error = record.error
-                _element(
-                    case,
-                    "error",
-                    type=error.code if error else "NotAudited",
-                    message=error.message if error else "could not be audited",
-                )
+            problem = _error(record)
+            if problem is not None:
+                _element(case, "error", type=problem[0], message=problem[1])
                 counts["errors"] += 1
-                continue
-            for outside in record.unexpected_account_ids:
-                _element(
-                    case,
-                    "failure",
-                    type="SharedOutside",
-                    message=f"{record.image_id} is shared with {outside}, "
-                    "outside the organization and the allowlist",
-                )
-            counts["failures"] += bool(record.unexpected_account_ids)
+            elif (failure := _failure(record)) is not None:
+                _element(case, "failure", type=failure[0], message=failure[1])
+                counts["failures"] += 1
         for name, value in counts.items():
             suite.set(name, str(value))
             totals[name] += value
@@ -80,14 +64,52 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", literal(text))
 
 
+def _case_name(record: Record) -> str:
+    if isinstance(record, InboundRecord):
+        return f"shared in: {record.image_id}"
+    if isinstance(record, ImageRecord):
+        return record.image_id
+    return "listing"
+
+
+def _error(record: Record) -> tuple[str, str] | None:
+    if isinstance(record, ScopeRecord):
+        error = record.error
+        if error is None:
+            return record.status, f"not audited: {record.status}"
+        return error.code, error.message
+    if isinstance(record, ImageRecord) and record.error is not None:
+        return record.error.code, record.error.message
+    return None
+
+
+def _failure(record: Record) -> tuple[str, str] | None:
+    """One failure a case, as JUnit allows: every account outside in its message."""
+    if isinstance(record, InboundRecord) and record.flagged:
+        return (
+            "SharedInFromOutside",
+            f"{record.image_id} is shared into this account by {record.owner_account_id}, "
+            "outside the organization and the allowlist",
+        )
+    if isinstance(record, ImageRecord) and record.flagged:
+        outside = record.unexpected_account_ids
+        return (
+            "SharedOutside",
+            f"{record.image_id} is shared with {len(outside)} account(s) outside the "
+            f"organization and the allowlist: {', '.join(outside)}",
+        )
+    return None
+
+
 def _case_of(record: Record) -> bool:
-    """Every image is a case; a scope only when it failed (skipped ones are not tests)."""
-    return (isinstance(record, AuditRecord) and not record.gone) or (
-        isinstance(record, ScopeRecord) and record.failed
-    )
+    """Every image is a case; a scope only when it was not audited and should have been."""
+    if isinstance(record, ImageRecord | InboundRecord):
+        return not record.gone
+    return isinstance(record, ScopeRecord) and record.incomplete
 
 
 def _suite_of(record: Record) -> tuple[str | None, str]:
+    assert isinstance(record, ImageRecord | InboundRecord | ScopeRecord)
     return (record.account_id, record.region or "every region")
 
 

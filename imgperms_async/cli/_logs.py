@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from typing import Final
 
 import click
 
 from imgperms_async.cli._literal import literal
 from imgperms_async.cli._redact import RedactSecrets, environment_secrets
+
+_BODY_LOGGERS: Final = ("botocore.parsers", "botocore.endpoint")
+"""botocore's loggers of whole request and response bodies (an AssumeRole answer holds keys):
+kept at INFO, whatever --debug asks, so no secret depends on being recognised to stay hidden."""
 
 
 def configure_logging(*, debug: bool, secrets: Iterable[str] = ()) -> None:
@@ -23,10 +28,15 @@ def configure_logging(*, debug: bool, secrets: Iterable[str] = ()) -> None:
     previous_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    quieted = {name: logging.getLogger(name).level for name in _BODY_LOGGERS}
+    for name in _BODY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
     def restore() -> None:
         root.removeHandler(handler)
         root.setLevel(previous_level)
+        for name, level in quieted.items():
+            logging.getLogger(name).setLevel(level)
 
     click.get_current_context().call_on_close(restore)
 

@@ -1,10 +1,13 @@
-"""The progress bar on stderr: what is done of the total, how fast, and what it met on the way."""
+"""Progress on stderr, so a long run never looks stuck: a bar on a terminal, a line now and then
+elsewhere (a CI log), each saying how far the run has come: scopes, accounts, roles, images."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Final, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -15,30 +18,59 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Column
+
+from imgperms_async import AuditProgress
+
+LOG_EVERY_SECS: Final = 10.0
+"""How often a run without a terminal says where it is."""
+
+
+def describe(progress: AuditProgress, throttles: int) -> str:
+    parts = [f"{progress.images} images"]
+    if progress.accounts > 1:
+        parts.append(f"{progress.accounts_reached}/{progress.accounts} accounts reached")
+    if progress.roles_assumed:
+        parts.append(f"{progress.roles_assumed} roles assumed")
+    parts.append(f"{throttles} throttles")
+    return ", ".join(parts)
 
 
 class ProgressView:
-    """A rich progress bar on stderr, or nothing at all when progress is off."""
+    """A rich bar of the scopes done, or a line every ``LOG_EVERY_SECS`` to ``log``, or nothing."""
 
-    def __init__(self, console: Console | None, *, total: int | None, unit: str = "images") -> None:
-        self._progress: Progress | None = None
+    def __init__(
+        self,
+        *,
+        console: Console | None,
+        log: TextIO | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = log
+        self._clock = clock
+        self._next_line_at = clock() + LOG_EVERY_SECS
+        self._bar: Progress | None = None
         self._task = TaskID(0)
-        self._started = time.monotonic()
         if console is not None:
-            self._progress = Progress(
-                TextColumn(f"auditing {unit}"),
+            self._bar = Progress(
+                TextColumn("{task.description}"),
                 BarColumn(bar_width=10),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"),
+                # The detail gives way on a narrow terminal, never the count of what is done.
+                TextColumn(
+                    "{task.fields[detail]}",
+                    table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+                ),
                 TimeElapsedColumn(),
                 console=console,
                 transient=False,
+                expand=True,
             )
-            self._task = self._progress.add_task("audit", total=total, detail="")
+            self._task = self._bar.add_task("auditing", total=None, detail="")
 
     def __enter__(self) -> ProgressView:
-        if self._progress is not None:
-            self._progress.start()
+        if self._bar is not None:
+            self._bar.start()
         return self
 
     def __exit__(
@@ -47,17 +79,43 @@ class ProgressView:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        if self._bar is not None:
+            self._bar.stop()
 
-    def set_total(self, total: int) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, total=total)
+    def update(
+        self, *, completed: int, total: int | None, description: str, detail: Callable[[], str]
+    ) -> None:
+        """``detail`` is only asked for when something is shown: it may add up every scope's
+        stats."""
+        if self._bar is not None:
+            self._bar.update(
+                self._task,
+                description=description,
+                total=total,
+                completed=completed,
+                detail=detail(),
+            )
+        elif self._log is not None and self._clock() >= self._next_line_at:
+            self._next_line_at = self._clock() + LOG_EVERY_SECS
+            of = "" if total is None else f"/{total}"
+            self._log.write(f"progress: {description} {completed}{of}, {detail()}\n")
+            self._log.flush()
 
-    def advance(self, *, finished: int, detail: Callable[[float], str]) -> None:
-        """``detail`` (given the seconds since the start) is only asked for when a bar is shown:
-        it may snapshot every client's stats."""
-        if self._progress is None:
-            return
-        elapsed = max(time.monotonic() - self._started, 1e-9)
-        self._progress.update(self._task, completed=finished, detail=detail(elapsed))
+    def audit(self, progress: AuditProgress, throttles: Callable[[], int]) -> None:
+        by_image = progress.images_expected is not None
+        self.update(
+            completed=progress.images if by_image else progress.scopes_done,
+            total=progress.images_expected if by_image else progress.scopes,
+            description="auditing images" if by_image else "auditing scopes",
+            detail=lambda: describe(progress, throttles()),
+        )
+
+
+def view_for(progress: bool | None) -> ProgressView:
+    """A bar on a terminal (or when asked), a line now and then otherwise, or nothing."""
+    if progress is False:
+        return ProgressView(console=None, log=None)
+    if progress is None and not sys.stderr.isatty():
+        return ProgressView(console=None, log=sys.stderr)
+    console = Console(file=sys.stderr, force_terminal=True if progress else None)
+    return ProgressView(console=console, log=None)

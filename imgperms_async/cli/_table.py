@@ -1,8 +1,9 @@
-"""The table format: shared and failed images for a person to read, drawn with rich.
+"""The table format: shared, flagged and failed images for a person to read, drawn with rich.
 
-An organization audit groups the rows by account, one section each, and lists the scopes it
-could not audit among them; private images are only counted, since listing them tells nobody
-anything. Every cell is ``Text``, never markup, so an id like ``[red]x`` is shown as typed.
+An audit across accounts groups the rows by account, one section each, and lists among them the
+images shared in and the scopes it could not audit; private images are only counted, since
+listing them tells nobody anything. Every cell is ``Text``, never markup, so an id like
+``[red]x`` is shown as typed, and no account id is ever cut short, whatever the width.
 """
 
 from __future__ import annotations
@@ -16,14 +17,41 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from imgperms_async import (
+    ImageRecord,
+    InboundRecord,
+    Record,
+    ScopeRecord,
+    ShareClass,
+    sorted_records,
+)
 from imgperms_async.cli._literal import literal
-from imgperms_async.cli._records import AuditRecord, Record, ScopeRecord, Tally, sorted_records
 from imgperms_async.cli._summary import plural
+from imgperms_async.cli._tally import Tally
 
 TABLE_ACCOUNTS_SHOWN: Final = 4
 """Accounts listed per table row; flagged ones always come first, the rest are counted."""
+_ACCOUNT_WIDTH: Final = 13
+"""An account id and its mark: the narrowest an accounts column may be."""
 
-_MARKS: Final = {"external": "!", "allowlisted": "+", "organization": ""}
+MARKS: Final[dict[ShareClass, str]] = {
+    "external": "!",
+    "unknown": "?",
+    "excepted": "~",
+    "allowlisted": "+",
+    "organization": "",
+}
+_ONE_ACCOUNT_MARKS: Final[dict[ShareClass, str]] = {
+    **dict.fromkeys(MARKS, ""),
+    "external": "!",
+    "excepted": "~",
+}
+"""The caller's own account alone: the allowlist is the whole judgment, nothing else is marked."""
+_LEGEND: Final = (
+    "! outside the organization and the allowlist (flagged), ? membership unknown, "
+    "~ accepted by an exception, + allowlisted"
+)
+_ONE_ACCOUNT_LEGEND: Final = "! outside the allowlist (flagged), ~ accepted by an exception"
 
 
 def render_table(
@@ -32,7 +60,7 @@ def render_table(
     width: int,
     color: bool,
     flagged_only: bool = False,
-    organization: bool = False,
+    per_account: bool = False,
 ) -> str:
     tally = Tally.of(records)
     shown = [record for record in sorted_records(records) if _listed(record, flagged_only)]
@@ -40,22 +68,26 @@ def render_table(
         f"{plural(tally.finished, 'image')}: {tally.shared} shared, {tally.flagged} flagged, "
         f"{plural(tally.errors, 'error')}, {tally.private} not shared"
     )
+    if tally.inbound:
+        caption += f"; {plural(tally.inbound, 'image')} shared in, {len(tally.inbound_flagged)} from outside"
     if flagged_only:
         caption += " (only flagged images and errors are listed)"
-    legend = (
-        "! marks an account outside the organization and the allowlist, + an allowlisted one"
-        if organization
-        else "! marks an account outside the allowlist"
-    )
+    legend = _LEGEND if per_account else _ONE_ACCOUNT_LEGEND
     table = Table(caption=Text(f"{caption}\n{legend}"), caption_justify="left")
     columns = ("account", "region", "image", "shares", "accounts", "status")
-    for column in columns if organization else columns[1:]:
-        table.add_column(column, justify="right" if column == "shares" else "left")
-    for _, group in groupby(shown, key=_account_of):
+    for column in columns if per_account else columns[1:]:
+        table.add_column(
+            column,
+            justify="right" if column == "shares" else "left",
+            overflow="fold",
+            min_width=_ACCOUNT_WIDTH if column in ("account", "accounts") else None,
+        )
+    marks = MARKS if per_account else _ONE_ACCOUNT_MARKS
+    for _, group in groupby(shown, key=lambda record: _owner(record) or ""):
         for record in group:
-            row = _scope_row(record) if isinstance(record, ScopeRecord) else _image_row(record)
-            table.add_row(*(row if organization else row[1:]))
-        if organization:
+            row = _row(record, marks)
+            table.add_row(*(row if per_account else row[1:]))
+        if per_account:
             table.add_section()
     buffer = io.StringIO()
     console = Console(
@@ -67,16 +99,24 @@ def render_table(
 
 def _listed(record: Record, flagged_only: bool) -> bool:
     if isinstance(record, ScopeRecord):
-        return record.failed
+        return record.incomplete
+    if isinstance(record, InboundRecord):
+        return not record.gone and (record.flagged or not flagged_only)
+    if isinstance(record, ImageRecord):
+        return not record.gone and (
+            record.flagged
+            or record.error is not None
+            or (bool(record.shared_account_ids) and not flagged_only)
+        )
+    return False
+
+
+def _owner(record: Record) -> str | None:
     return (
-        record.flagged
-        or record.error is not None
-        or (bool(record.shared_account_ids) and not flagged_only)
+        None
+        if not isinstance(record, ImageRecord | InboundRecord | ScopeRecord)
+        else record.account_id
     )
-
-
-def _account_of(record: Record) -> str:
-    return record.account_id or ""
 
 
 def _account_text(account_id: str | None, name: str | None) -> Text:
@@ -85,43 +125,45 @@ def _account_text(account_id: str | None, name: str | None) -> Text:
     return Text(literal(f"{account_id} ({name})" if name else account_id))
 
 
-def _image_row(record: AuditRecord) -> tuple[Text, ...]:
-    owner = record.owner
+def _row(record: Record, marks: dict[ShareClass, str]) -> tuple[Text, ...]:
+    if isinstance(record, ScopeRecord):
+        code = record.error.code if record.error is not None else record.status
+        return (
+            _account_text(record.account_id, record.account_name),
+            Text(literal(record.region or "every region")),
+            Text("—"),
+            Text(""),
+            Text(""),
+            Text(f"not audited: {literal(code)}", style="yellow"),
+        )
+    if isinstance(record, InboundRecord):
+        mark = marks[record.owner_class]
+        return (
+            _account_text(record.account_id, record.account_name),
+            Text(literal(record.region)),
+            Text(literal(record.image_id)),
+            Text("in"),
+            Text(f"from {mark}{record.owner_account_id}"),
+            Text("FLAGGED", style="bold red") if record.flagged else Text("shared in"),
+        )
+    assert isinstance(record, ImageRecord)
     return (
-        _account_text(owner.account_id, owner.account_name) if owner else Text(""),
+        _account_text(record.account_id, record.account_name),
         Text(literal(record.region)),
         Text(literal(record.image_id)),
         Text(str(len(record.shared_account_ids))),
-        _accounts_cell(record),
+        _accounts_cell(record, marks),
         _status_cell(record),
     )
 
 
-def _scope_row(record: ScopeRecord) -> tuple[Text, ...]:
-    code = record.error.code if record.error is not None else record.status
-    return (
-        _account_text(record.account_id, record.account_name),
-        Text(literal(record.region or "every region")),
-        Text("—"),
-        Text(""),
-        Text(""),
-        Text(f"error: {literal(code)}", style="yellow"),
-    )
-
-
-def _accounts_cell(record: AuditRecord) -> Text:
-    unexpected = set(record.unexpected_account_ids)
-    marks = dict(
-        zip(
-            record.shared_account_ids,
-            (_MARKS[c] for c in record.share_classes) if record.share_classes else (),
-            strict=False,
-        )
-    )
-    others = [a for a in record.shared_account_ids if a not in unexpected]
-    listed = [(f"!{a}", "bold red") for a in record.unexpected_account_ids]
+def _accounts_cell(record: ImageRecord, marks: dict[ShareClass, str]) -> Text:
+    flagged = record.unexpected_account_ids
+    others = [a for a in record.shared_account_ids if a not in set(flagged)]
+    listed = [(f"!{a}", "bold red") for a in flagged]
     listed += [
-        (f"{marks.get(a, '')}{a}", "") for a in others[: max(TABLE_ACCOUNTS_SHOWN - len(listed), 0)]
+        (f"{marks[record.class_of(a) or 'unknown']}{a}", "")
+        for a in others[: max(TABLE_ACCOUNTS_SHOWN - len(listed), 0)]
     ]
     cell = Text()
     for position, (account, style) in enumerate(listed):
@@ -131,7 +173,7 @@ def _accounts_cell(record: AuditRecord) -> Text:
     return cell
 
 
-def _status_cell(record: AuditRecord) -> Text:
+def _status_cell(record: ImageRecord) -> Text:
     if record.error is not None:
         return Text(f"error: {literal(record.error.code)}", style="yellow")
     if record.flagged:

@@ -1,301 +1,255 @@
-"""``imgperms unshare``: from an audit report to a plan, and, asked to, to the change, made safely.
+"""``imgperms unshare``: a plan from an audit report, and, with ``--apply``, the change, made safely.
 
-The plan is what the report says is shared outside: the ``external`` accounts of an organization
-audit, or those outside the allowlist of a one-account audit; never the image owner's account, a
-member of the organization or an allowlisted account. Applying it acts on the present, not on the
-report: each image's shares are read again first (an account no longer shared is already done),
-the accounts are unshared one by one, and the shares are read once more to verify. Every action
-is appended to the action log as it happens, so a run that stops half-way can be run again and
-does only what is left.
+Nothing is written without ``--apply``, and then not without a yes: asked on a terminal, given as
+``--yes`` otherwise (a script that pipes ``n`` must not unshare anything). Every action goes to the
+action log as it happens; the log is made only once there is an action to log.
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import io
 import json
+import os
+import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import IO, Any, Literal, get_args
 
+import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from imgperms_async import Account, ClientConfig, ClientError, ImagePermissionsClient, error_code
-from imgperms_async._botocore_settings import BotocoreSession
-from imgperms_async._control_plane import caller_account
-from imgperms_async._scopes import Roles, ScopeReach
-from imgperms_async.cli._errors import SetupError, SetupFailed
-from imgperms_async.cli._execute import run_event_loop
+from imgperms_async import (
+    INBOUND_ADVICE,
+    Action,
+    Applied,
+    ClientConfig,
+    ErrorInfo,
+    Identity,
+    InvalidSettingError,
+    Plan,
+    Role,
+    UnshareRefused,
+    apply_unshares,
+    plan_unshares,
+)
+from imgperms_async.cli import _inputs as inputs
+from imgperms_async.cli import _options as options
+from imgperms_async.cli._errors import SetupError, setup_error
 from imgperms_async.cli._literal import literal
+from imgperms_async.cli._logs import configure_logging
 from imgperms_async.cli._output import OutputError, Sink, open_output
-from imgperms_async.cli._records import ErrorInfo
-from imgperms_async.cli._reports import Report, ReportedImage
+from imgperms_async.cli._progress import view_for
+from imgperms_async.cli._run import Interrupted, run_event_loop
+from imgperms_async.cli._status import INCOMPLETE, OK, UNSHARE_STATUSES, USAGE, describe
 from imgperms_async.cli._summary import plural
 
-Outcome = Literal["already_done", "unshared", "failed", "verified", "still_shared"]
 PlanFormat = Literal["table", "json", "jsonl"]
-ClientFor = Callable[[str | None, str], Awaitable[ImagePermissionsClient]]
-"""An unopened client for (owner account, region); ``None`` is the caller's own account."""
-
-SCOPES_AT_ONCE = 16
 
 
-@dataclass(frozen=True, slots=True)
-class Unshare:
-    """One image and the accounts to take out of its shares."""
+@click.command(
+    epilog=describe(UNSHARE_STATUSES) + "\n\n\b\nExamples:\n"
+    "  imgperms unshare org.jsonl                        # the plan; nothing is changed\n"
+    "  imgperms unshare org.jsonl --format json > plan.json\n"
+    "  imgperms unshare org.jsonl --apply --yes --accounts-file accounts.yml\n"
+    "  imgperms unshare org.jsonl --apply --yes --image wsi-0123456789 --shared-account "
+    "999988887777"
+)
+@click.argument("report", type=click.File("r", encoding="utf-8", lazy=False))
+@click.option(
+    "--apply", "apply_plan", is_flag=True, help="Make the changes (else only show the plan)."
+)
+@click.option(
+    "--yes", is_flag=True, help="Apply without asking (required when stdin is no terminal)."
+)
+@click.option(
+    "--image", "image_ids", multiple=True, metavar="IMAGE_ID", help="Only this image; repeatable."
+)
+@options.ACCOUNT
+@click.option(
+    "--shared-account",
+    "shared_with",
+    multiple=True,
+    metavar="ACCOUNT_ID",
+    help="Only unshare this account; repeatable. Needed when your organization cannot be read.",
+)
+@options.REGION
+@options.ALLOW_ACCOUNT
+@options.ALLOWLIST
+@options.EXCEPTIONS
+@options.ACCOUNTS_FILE
+@options.role
+@options.identity
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(get_args(PlanFormat)),
+    default="table",
+    show_default=True,
+    help="How to show the plan.",
+)
+@click.option(
+    "--action-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append each action to FILE as jsonl (default: imgperms-unshare-TIME.jsonl here).",
+)
+@options.PROGRESS
+@options.tuning
+@options.DEBUG
+def unshare(**given: Any) -> None:
+    """Unshare what an audit REPORT (json or jsonl) found shared outside.
 
-    account_id: str | None
-    account_name: str | None
-    region: str
-    image_id: str
-    accounts: tuple[str, ...]
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "account_id": self.account_id,
-            "account_name": self.account_name,
-            "region": self.region,
-            "image_id": self.image_id,
-            "unshare_account_ids": list(self.accounts),
-        }
+    Shows the plan and changes nothing unless --apply: the shares the report classes external,
+    narrowed with --image, --account (the images of that account), --shared-account and
+    --region; never the owner's account, a member of the organization, an allowlisted or excepted
+    account, nor one whose membership the report could not tell. With --apply your
+    organization is read again and its accounts are never unshared, whatever the report says;
+    each image's shares are read again first, each account is unshared, and the shares are read
+    again to verify. Every action goes to the action log. Running it again after a failure does
+    only what is left. Images shared into your accounts are left alone: only their owner can
+    unshare them.
+    """
+    sys.exit(_unshare(**given))
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    unshares: tuple[Unshare, ...]
-    left_alone: tuple[tuple[str, str], ...]
-    """(account, why) for each account asked for by name that this plan may not touch."""
-
-    @property
-    def count(self) -> int:
-        return sum(len(unshare.accounts) for unshare in self.unshares)
-
-    def describe(self) -> str:
-        owners = {unshare.account_id for unshare in self.unshares}
-        where = f" in {plural(len(owners), 'account')}" if None not in owners else ""
-        return f"{plural(self.count, 'unshare')} on {plural(len(self.unshares), 'image')}{where}"
-
-
-def plan_from(
-    report: Report,
+def _unshare(
     *,
-    images: frozenset[str] | None,
-    accounts: frozenset[str] | None,
-    allowlist: frozenset[str],
-) -> Plan:
-    """The external shares of the report, narrowed to ``images`` and ``accounts`` when given.
-
-    An image is one unshare however many records the report has of it (a jsonl report that
-    audits appended to holds it once a run), and an account any record protects (the owner, a
-    member, allowlisted) is never planned, whatever another record says of it."""
-    protected: dict[str, str] = {}
-    for image in report.images:
-        for account, why in _protected(image, allowlist):
-            protected.setdefault(account, why)
-    targets: dict[tuple[str | None, str, str], dict[str, None]] = {}
-    found: dict[tuple[str | None, str, str], ReportedImage] = {}
-    for image in report.images:
-        if images is not None and image.image_id not in images:
-            continue
-        found.setdefault(image.key, image)
-        targets.setdefault(image.key, {}).update(
-            dict.fromkeys(
-                account
-                for account in _external(image)
-                if account not in protected
-                and account not in allowlist
-                and account != image.account_id
-                and (accounts is None or account in accounts)
-            )
+    report: IO[str],
+    apply_plan: bool,
+    yes: bool,
+    image_ids: tuple[str, ...],
+    account_ids: tuple[str, ...],
+    shared_with: tuple[str, ...],
+    regions: tuple[str, ...],
+    allowed_accounts: tuple[str, ...],
+    allowlist_file: IO[str] | None,
+    exceptions_file: IO[str] | None,
+    accounts_file: IO[str] | None,
+    role: Role,
+    identity: Identity,
+    output_format: PlanFormat,
+    action_log: Path | None,
+    progress: bool | None,
+    config: ClientConfig,
+    debug: bool,
+) -> int:
+    configure_logging(debug=debug)
+    records = inputs.report(report)
+    protected = inputs.allowlist(allowed_accounts, allowlist_file) or frozenset()
+    protected |= {exemption.account_id for exemption in inputs.exceptions(exceptions_file)}
+    try:
+        plan = plan_unshares(
+            records,
+            images=image_ids,
+            owners=account_ids,
+            shared_with=shared_with,
+            allowlist=protected,
+            regions=regions,
         )
-    unshares = []
-    for key, chosen in targets.items():
-        if chosen:
-            image = found[key]
-            unshares.append(
-                Unshare(image.account_id, image.account_name, image.region, key[2], tuple(chosen))
+    except InvalidSettingError as error:
+        raise SetupError(str(error)) from None
+    accounts = {account.account_id: account for account in inputs.accounts((), accounts_file)}
+    for account, why in plan.left_alone:
+        click.echo(f"left alone: {account}: {why}", err=True)
+    if plan.inbound:
+        click.echo(
+            f"left alone: {plural(plan.inbound, 'image')} shared into your accounts: "
+            f"{INBOUND_ADVICE}",
+            err=True,
+        )
+    if not apply_plan:
+        click.echo(render_plan(plan, output_format), nl=False)
+        click.echo(f"plan: {describe_plan(plan)}; nothing was changed (--apply makes it)", err=True)
+        return OK
+    if not plan.unshares:
+        click.echo("nothing to unshare", err=True)
+        return OK
+    if not yes:
+        if not sys.stdin.isatty():
+            click.echo(
+                "error: --apply needs a yes: stdin is not a terminal, so give --yes", err=True
             )
-    planned = {account for unshare in unshares for account in unshare.accounts}
-    left_alone = tuple(
-        (account, protected.get(account, "not shared outside in the report"))
-        for account in sorted(accounts or ())
-        if account not in planned
-    )
-    return Plan(tuple(unshares), left_alone)
+            return USAGE
+        if not click.confirm(f"Make {describe_plan(plan)}?", err=True):
+            click.echo("declined: nothing was changed", err=True)
+            return OK
+    log = ActionLog(action_log or _default_log_path())
+    applied: list[Applied] = []
+    counts = {"done": 0, "failed": 0}
 
-
-def _external(image: ReportedImage) -> tuple[str, ...]:
-    if image.share_classes is not None:
-        return tuple(a for a in image.shared_account_ids if image.share_classes[a] == "external")
-    return image.unexpected_account_ids
-
-
-def _protected(image: ReportedImage, allowlist: frozenset[str]) -> Iterable[tuple[str, str]]:
-    for account in image.shared_account_ids:
-        share_class = (image.share_classes or {}).get(account)
-        if account == image.account_id:
-            yield account, "the image owner's own account"
-        elif share_class == "organization":
-            yield account, "a member of the organization"
-        elif share_class == "allowlisted" or account in allowlist:
-            yield account, "allowlisted"
-
-
-class ActionLog:
-    """One json line per action, flushed as it happens: what was done, to what, and when."""
-
-    def __init__(self, sink: Sink) -> None:
-        self._sink = sink
-        self.name = sink.name
-
-    def write(
-        self,
-        unshare: Unshare,
-        account: str,
-        outcome: Outcome,
-        *,
-        request_id: str | None = None,
-        error: BaseException | None = None,
-    ) -> None:
-        entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "account_id": unshare.account_id,
-            "region": unshare.region,
-            "image_id": unshare.image_id,
-            "shared_account_id": account,
-            "outcome": outcome,
-            "request_id": request_id,
-            "error": None if error is None else ErrorInfo.of(error).to_json(),
-        }
-        self._sink.write(json.dumps(entry) + "\n")
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    unshare: Unshare
-    account: str
-    why: str
-
-    def describe(self) -> str:
-        owner = f"account {self.unshare.account_id}, " if self.unshare.account_id else ""
-        return (
-            f"{owner}{literal(self.unshare.region)}, {literal(self.unshare.image_id)}, "
-            f"{self.account}: {literal(self.why)}"
+    def on_action(action: Action) -> None:
+        log.write(action)
+        if action.outcome in ("verified", "already_done", "failed", "still_shared"):
+            counts["done"] += 1
+            counts["failed"] += action.outcome in ("failed", "still_shared")
+        view.update(
+            completed=counts["done"],
+            total=plan.count,
+            description="unsharing",
+            detail=lambda: f"{counts['failed']} failed",
         )
 
-
-@dataclass
-class Applied:
-    """What applying a plan came to: failures are named, one each."""
-
-    unshared: int = 0
-    already_done: int = 0
-    failures: list[Failure] = field(default_factory=list)
-
-
-async def apply(plan: Plan, client_for: ClientFor, log: ActionLog) -> Applied:
-    """Carry the plan out, scope by scope (up to ``SCOPES_AT_ONCE`` at once), image by image."""
-    applied = Applied()
-    by_scope: dict[tuple[str | None, str], list[Unshare]] = {}
-    for unshare in plan.unshares:
-        by_scope.setdefault((unshare.account_id, unshare.region), []).append(unshare)
-    slots = asyncio.Semaphore(SCOPES_AT_ONCE)
-
-    async def scope(key: tuple[str | None, str], unshares: Sequence[Unshare]) -> None:
-        async with slots:
-            try:
-                client = await client_for(*key)
-                async with client:
-                    for unshare in unshares:
-                        await _apply_one(client, unshare, log, applied)
-            except Exception as error:
-                for unshare in unshares:
-                    _fail_all(unshare, error, log, applied, done=set())
-
-    await asyncio.gather(*(scope(key, unshares) for key, unshares in by_scope.items()))
-    return applied
-
-
-async def _apply_one(
-    client: ImagePermissionsClient, unshare: Unshare, log: ActionLog, applied: Applied
-) -> None:
-    try:
-        before = set(await _shares(client, unshare.image_id))
-    except Exception as error:
-        _fail_all(unshare, error, log, applied, done=set())
-        return
-    unshared: list[str] = []
-    for account in unshare.accounts:
-        if account not in before:
-            log.write(unshare, account, "already_done")
-            applied.already_done += 1
-            continue
-        try:
-            response = await client.update_workspace_image_permission(
-                ImageId=unshare.image_id, SharedAccountId=account, AllowCopyImage=False
+    async def main() -> None:
+        applied.append(
+            await apply_unshares(
+                plan,
+                identity=identity,
+                role=role,
+                accounts=accounts,
+                named=shared_with,
+                config=config,
+                on_action=on_action,
             )
-        except ClientError as error:
-            log.write(unshare, account, "failed", error=error, request_id=_request_id(error))
-            _failed(applied, unshare, account, error)
-            continue
-        except Exception as error:
-            log.write(unshare, account, "failed", error=error)
-            _failed(applied, unshare, account, error)
-            continue
-        log.write(unshare, account, "unshared", request_id=_request_id(response))
-        unshared.append(account)
-    if not unshared:
-        return
+        )
+
     try:
-        after = set(await _shares(client, unshare.image_id))
+        with view_for(progress) as view:
+            run_event_loop(main())
+    except UnshareRefused as refused:
+        raise SetupError(str(refused)) from None
+    except Interrupted as interrupted:
+        where = f"every action so far is in {log.name}" if log.opened else "nothing was changed"
+        click.echo(f"interrupted: {where}; run again for the rest", err=True)
+        return interrupted.exit_code
     except Exception as error:
-        _fail_all(unshare, error, log, applied, done=set(unshare.accounts) - set(unshared))
-        return
-    for account in unshared:
-        if account in after:
-            log.write(unshare, account, "still_shared")
-            _failed(applied, unshare, account, "still shared after unsharing")
-        else:
-            log.write(unshare, account, "verified")
-            applied.unshared += 1
-
-
-async def _shares(client: ImagePermissionsClient, image_id: str) -> list[str]:
-    return [
-        entry["SharedAccountId"]
-        async for page in client.paginate_image_permissions(image_id)
-        for entry in page["ImagePermissions"]
-    ]
-
-
-def _fail_all(
-    unshare: Unshare, error: BaseException, log: ActionLog, applied: Applied, *, done: set[str]
-) -> None:
-    for account in unshare.accounts:
-        if account not in done:
-            log.write(unshare, account, "failed", error=error)
-            _failed(applied, unshare, account, error)
-
-
-def _failed(applied: Applied, unshare: Unshare, account: str, why: BaseException | str) -> None:
-    text = why if isinstance(why, str) else f"{error_code(why)}: {ErrorInfo.of(why).message}"
-    applied.failures.append(Failure(unshare, account, text))
-
-
-def _request_id(answer: ClientError | dict[str, object]) -> str | None:
-    metadata = (
-        answer.response.get("ResponseMetadata", {})
-        if isinstance(answer, ClientError)
-        else (answer.get("ResponseMetadata", {}))
+        raise setup_error(error, profile=identity.profile_name) from None
+    finally:
+        log.close()
+    done = applied[0]
+    for account, why in done.left_alone:
+        click.echo(f"left alone: {account}: {why}", err=True)
+    where = f"actions in {log.name}" if log.opened else "nothing to log"
+    click.echo(
+        f"unshared {done.unshared}, already done {done.already_done}, "
+        f"failed {len(done.failures)}; {where}",
+        err=True,
     )
-    value = metadata.get("RequestId") if isinstance(metadata, dict) else None
-    return value if isinstance(value, str) else None
+    for failure in done.failures:
+        click.echo(f"error: {describe_failure(failure)}", err=True)
+    return INCOMPLETE if done.failures else OK
+
+
+def describe_plan(plan: Plan) -> str:
+    owners = {unshare.account_id for unshare in plan.unshares}
+    where = f" in {plural(len(owners), 'account')}" if None not in owners else ""
+    return f"{plural(plan.count, 'unshare')} on {plural(len(plan.unshares), 'image')}{where}"
+
+
+def describe_failure(action: Action) -> str:
+    unshare = action.unshare
+    owner = f"account {unshare.account_id}, " if unshare.account_id else ""
+    error = action.error
+    why = error if isinstance(error, str) or error is None else _error_text(error)
+    return (
+        f"{owner}{literal(unshare.region)}, {literal(unshare.image_id)}, {action.account}: "
+        f"{literal(str(why))}"
+    )
+
+
+def _error_text(error: BaseException) -> str:
+    info = ErrorInfo.of(error)
+    return f"{info.code}: {info.message}"
 
 
 def render_plan(plan: Plan, output_format: PlanFormat) -> str:
@@ -304,9 +258,9 @@ def render_plan(plan: Plan, output_format: PlanFormat) -> str:
         return json.dumps([unshare.to_json() for unshare in plan.unshares], indent=2) + "\n"
     if output_format == "jsonl":
         return "".join(json.dumps(unshare.to_json()) + "\n" for unshare in plan.unshares)
-    table = Table(caption=Text(f"plan: {plan.describe()}"), caption_justify="left")
+    table = Table()
     for column in ("account", "region", "image", "unshare"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold", min_width=13 if column != "region" else None)
     for unshare in plan.unshares:
         owner = unshare.account_id or ""
         if unshare.account_name:
@@ -318,102 +272,63 @@ def render_plan(plan: Plan, output_format: PlanFormat) -> str:
             Text(" ".join(unshare.accounts)),
         )
     buffer = io.StringIO()
-    Console(file=buffer, width=120, no_color=True, highlight=False).print(table)
+    to_terminal = sys.stdout.isatty()
+    width = Console(file=sys.stdout).width if to_terminal else 120
+    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
     return buffer.getvalue()
 
 
-@contextmanager
-def open_action_log(path: Path) -> Iterator[ActionLog]:
-    """The action log, appended to (a rerun adds to the same story), checked before any change."""
-    try:
-        sink = open_output(path, append=True)
-    except OutputError as error:
-        raise SetupError(str(error)) from None
-    try:
-        yield ActionLog(sink)
-    finally:
-        sink.commit()
+def _default_log_path() -> Path:
+    return Path(time.strftime("imgperms-unshare-%Y%m%dT%H%M%SZ.jsonl", time.gmtime()))
 
 
-def run_unshare(
-    plan: Plan,
-    log: ActionLog,
-    *,
-    organization: bool,
-    accounts: dict[str, Account],
-    roles: Roles,
-    home_region: str | None,
-    profile: str | None,
-    endpoint_url: str | None,
-    config: ClientConfig,
-) -> Applied:
-    """Apply the plan in an event loop: as the caller for a one-account report, else through
-    the same roles the organization audit assumed.
+class ActionLog:
+    """One json line per action, flushed as it happens. The file is checked at once, but made
+    only when the first action is written: a run that changes nothing leaves nothing behind."""
 
-    A one-account report does not say whose images it holds: the caller's account is asked
-    first (STS), so the action log and the failures name it, and credentials that do not work
-    stop the run before any change."""
+    def __init__(self, path: Path) -> None:
+        self.name = str(path)
+        self._path = path
+        self._sink: Sink | None = None
+        _check_writable(path)
 
-    async def one_account() -> Applied:
-        if not plan.unshares:
-            return Applied()
-        try:
-            account_id = await asyncio.to_thread(
-                _caller, profile, endpoint_url, home_region or plan.unshares[0].region
-            )
-        except Exception as error:
-            raise SetupFailed(error, profile=profile) from error
-        owned = dataclasses.replace(
-            plan,
-            unshares=tuple(
-                dataclasses.replace(unshare, account_id=account_id) for unshare in plan.unshares
-            ),
-        )
+    @property
+    def opened(self) -> bool:
+        return self._sink is not None
 
-        async def client_for(account_id: str | None, region: str) -> ImagePermissionsClient:
-            return ImagePermissionsClient(
-                region_name=region, endpoint_url=endpoint_url, profile_name=profile, config=config
-            )
+    def write(self, action: Action) -> None:
+        if self._sink is None:
+            try:
+                self._sink = open_output(self._path, append=True)
+            except OutputError as error:
+                raise SetupError(str(error)) from None
+        unshare = action.unshare
+        problem = action.error
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "account_id": unshare.account_id,
+            "region": unshare.region,
+            "image_id": unshare.image_id,
+            "shared_account_id": action.account,
+            "outcome": action.outcome,
+            "request_id": action.request_id,
+            "error": None
+            if problem is None
+            else {"code": "StillShared", "message": problem}
+            if isinstance(problem, str)
+            else ErrorInfo.of(problem).to_json(),
+        }
+        self._sink.write(json.dumps(entry) + "\n")
 
-        return await apply(owned, client_for, log)
-
-    async def across_accounts() -> Applied:
-        try:
-            reach = ScopeReach(
-                roles=roles,
-                region_name=home_region,
-                regions=tuple(dict.fromkeys(unshare.region for unshare in plan.unshares)),
-                endpoint_url=endpoint_url,
-                profile_name=profile,
-                aws_access_key_id=None,
-                aws_secret_access_key=None,
-                aws_session_token=None,
-                concurrency=SCOPES_AT_ONCE,
-                scope_concurrency=1,
-                config=config,
-                transport=None,
-            )
-            await reach.__aenter__()
-        except Exception as error:
-            raise SetupFailed(error, profile=profile) from error
-        try:
-
-            async def client_for(account_id: str | None, region: str) -> ImagePermissionsClient:
-                account = accounts.get(account_id or "") or Account(account_id or "")
-                return await reach.client(account, region)
-
-            return await apply(plan, client_for, log)
-        finally:
-            await reach.__aexit__(None, None, None)
-
-    applied: list[Applied] = []
-
-    async def main() -> None:
-        applied.append(await (across_accounts() if organization else one_account()))
-
-    run_event_loop(main())
-    return applied[0]
+    def close(self) -> None:
+        if self._sink is not None:
+            self._sink.commit()
 
 
-def _caller(profile: str | None, endpoint_url: str | None, region: str) -> str:
-    return caller_account(BotocoreSession(profile_name=profile, endpoint_url=endpoint_url), region)
+def _check_writable(path: Path) -> None:
+    """The action log can be written: an existing file is writable, or its directory is."""
+    target = path if path.exists() else (path.parent if str(path.parent) else Path("."))
+    if path.exists() and path.is_dir():
+        raise SetupError(f"cannot write --action-log {path}: it is a directory")
+    if not os.access(target, os.W_OK):
+        raise SetupError(f"cannot write --action-log {path}: permission denied")

@@ -8,6 +8,7 @@ error names it: results are never lost to a full disk or a broken device.
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -16,7 +17,10 @@ from typing import Final, Literal, Protocol
 
 from rich.console import Console
 
+from imgperms_async import Record, compliance
+from imgperms_async.cli._documents import render_csv, render_json, render_json_line, reported
 from imgperms_async.cli._errors import SetupError
+from imgperms_async.cli._html import render_html
 from imgperms_async.cli._junit import render_junit
 from imgperms_async.cli._ocsf import findings
 from imgperms_async.cli._output import (
@@ -27,21 +31,11 @@ from imgperms_async.cli._output import (
     save_fallback,
     stdout_sink,
 )
-from imgperms_async.cli._records import (
-    AuditRecord,
-    Record,
-    render_csv,
-    render_json,
-    render_json_line,
-)
 from imgperms_async.cli._table import render_table
 
-Format = Literal["table", "json", "jsonl", "csv", "ocsf", "junit"]
+Format = Literal["table", "json", "jsonl", "csv", "ocsf", "junit", "html"]
 STREAMED: Final = frozenset({"jsonl", "ocsf"})
 """Formats written as each image finishes, and appended to an existing file."""
-CONTRACT_RECORDS: Final = frozenset({"json", "jsonl", "csv"})
-"""Formats whose one-account records keep the contract's shape: image records only, so a region
-whose listing failed shows in the table, JUnit and the summary, and in the exit status."""
 
 
 class RecordWriter(Protocol):
@@ -68,7 +62,7 @@ class JsonLinesWriter:
 
     streams = True
 
-    def __init__(self, sink: Sink, *, render: Callable[[Record], str] = render_json_line) -> None:
+    def __init__(self, sink: Sink, *, render: Callable[[Record], str]) -> None:
         self._sink = sink
         self._render = render
         self._failure: str | None = None
@@ -138,64 +132,41 @@ class DocumentWriter:
 
 
 def writer_for(
-    output_format: Format,
-    output: Path | None,
-    *,
-    organization: bool,
-    account_id: str | None = None,
+    output_format: Format, output: Path | None, *, per_account: bool, inbound: bool = False
 ) -> RecordWriter:
     """The writer of a format, its output opened (and checked) now, before any request.
-
-    ``account_id`` is the audited account of a one-account audit, which OCSF findings name.
-    """
-    writer = _writer(output_format, output, organization=organization, account_id=account_id)
-    if output_format in CONTRACT_RECORDS and not organization:
-        return _ImagesOnly(writer)
-    return writer
-
-
-def _writer(
-    output_format: Format, output: Path | None, *, organization: bool, account_id: str | None
-) -> RecordWriter:
+    ``per_account``: the records name their accounts (an audit beyond the caller's own);
+    ``inbound``: images shared in are audited too (csv then has columns for them)."""
     sink = _sink(output, append=output_format in STREAMED)
     if output_format == "jsonl":
-        return JsonLinesWriter(sink)
+        return JsonLinesWriter(sink, render=render_json_line)
     if output_format == "ocsf":
-        return JsonLinesWriter(
-            sink, render=lambda record: "".join(findings(record, account_id=account_id))
-        )
+        return JsonLinesWriter(sink, render=lambda record: "".join(findings(record)))
     if output_format == "junit":
         return DocumentWriter(render_junit, sink, suffix=".xml")
     if output_format == "json":
         return DocumentWriter(render_json, sink, suffix=".json")
+    if output_format == "html":
+        return DocumentWriter(render_html_report, sink, suffix=".html")
     if output_format == "csv":
-        return DocumentWriter(partial(render_csv, organization=organization), sink, suffix=".csv")
+        return DocumentWriter(
+            partial(render_csv, per_account=per_account, inbound=inbound), sink, suffix=".csv"
+        )
     return table_writer(
-        sink, to_terminal=output is None and sys.stdout.isatty(), organization=organization
+        sink, to_terminal=output is None and sys.stdout.isatty(), per_account=per_account
     )
 
 
-class _ImagesOnly:
-    def __init__(self, writer: RecordWriter) -> None:
-        self._writer = writer
-
-    @property
-    def streams(self) -> bool:
-        return self._writer.streams
-
-    def add(self, record: Record) -> None:
-        if isinstance(record, AuditRecord):
-            self._writer.add(record)
-
-    def finish(self) -> None:
-        self._writer.finish()
-
-    def abandon(self) -> None:
-        self._writer.abandon()
+def render_html_report(records: Sequence[Record]) -> str:
+    return render_html(
+        [record.to_json() for record in records if reported(record)],
+        generated_at=datetime.datetime.now(datetime.UTC),
+        compliance={r.standard: r.requirements for r in compliance()},
+    )
 
 
 def table_writer(
-    sink: Sink, *, to_terminal: bool, organization: bool, flagged_only: bool = False
+    sink: Sink, *, to_terminal: bool, per_account: bool, flagged_only: bool = False
 ) -> RecordWriter:
     """The table, as wide and as coloured as the terminal it goes to, else 120 plain columns."""
     width = Console(file=sys.stdout).width if to_terminal else 120
@@ -206,7 +177,7 @@ def table_writer(
             width=width,
             color=to_terminal,
             flagged_only=flagged_only,
-            organization=organization,
+            per_account=per_account,
         )
 
     return DocumentWriter(render, sink, suffix=".txt")

@@ -53,6 +53,20 @@ def _account_regions(
     return tuple(pairs)
 
 
+def _account_names(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, str] | None:
+    names: dict[str, str] = {}
+    for text in value:
+        account, equals, name = text.partition("=")
+        if not equals or not account:
+            raise click.BadParameter(f"must be ACCOUNT=NAME, got {text!r}", ctx, param)
+        if account in names:
+            raise click.BadParameter(f"names {account} twice", ctx, param)
+        names[account] = name
+    return names or None
+
+
 class _Command(click.Command):
     """A click command whose bad option values are one line, without the usage text."""
 
@@ -89,8 +103,8 @@ class _Command(click.Command):
     "--accounts",
     type=int,
     metavar="N",
-    help="Serve an AWS organization: a management account and N members, with STS,"
-    " Organizations, EC2 DescribeRegions and the tagging API on the same port.",
+    help="Serve an AWS organization: a management account and N members (without it, one"
+    " standalone account).",
 )
 @click.option(
     "--regions",
@@ -135,6 +149,22 @@ class _Command(click.Command):
     help="That member may list the organization's accounts (repeatable).",
 )
 @click.option(
+    "--account-name",
+    "account_names",
+    multiple=True,
+    callback=_account_names,
+    metavar="ACCOUNT=NAME",
+    help="ListAccounts names that account NAME, whatever text it is (repeatable).",
+)
+@click.option(
+    "--inbound-outside",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Images of accounts outside the emulator shared into every account and region.",
+)
+@click.option(
     "--credential-duration",
     type=float,
     metavar="SECS",
@@ -155,6 +185,34 @@ class _Command(click.Command):
     is_flag=True,
     help=f"Throttle as AWS documents for WorkSpaces: {AWS_LIMITS[0]:g} requests/s, burst"
     f" {AWS_LIMITS[1]:g}, per account and region.",
+)
+@click.option(
+    "--securityhub-limits",
+    is_flag=True,
+    help="Throttle Security Hub BatchImportFindings as AWS documents: 10 requests/s, burst 30,"
+    " per account and region (--aws-limits does too).",
+)
+@click.option(
+    "--securityhub-disabled",
+    multiple=True,
+    callback=_account_regions,
+    metavar="ACCOUNT:REGION",
+    help="That account has not enabled Security Hub in that region (repeatable).",
+)
+@click.option(
+    "--caller-policy",
+    metavar="FILE",
+    help="IAM policy (JSON) of the emulator's own keys: calls it does not allow are denied.",
+)
+@click.option(
+    "--member-policy",
+    metavar="FILE",
+    help="IAM policy (JSON) of the organization's role in every member.",
+)
+@click.option(
+    "--member-trust-policy",
+    metavar="FILE",
+    help="Trust policy (JSON) of the organization's role in every member: who may assume it.",
 )
 @click.option(
     "--fault-rate",
@@ -233,10 +291,17 @@ def emulator(
     external_id: str | None,
     role_name: str | None,
     delegated_admins: tuple[str, ...],
+    account_names: dict[str, str] | None,
+    inbound_outside: int,
     credential_duration: float | None,
     rate: float | None,
     burst: float | None,
     aws_limits: bool,
+    securityhub_limits: bool,
+    securityhub_disabled: tuple[tuple[str, str], ...],
+    caller_policy: str | None,
+    member_policy: str | None,
+    member_trust_policy: str | None,
     fault_rate: float,
     drop_rate: float,
     malformed_rate: float,
@@ -251,9 +316,10 @@ def emulator(
     """Serve a local Amazon WorkSpaces endpoint with seeded images, until Ctrl-C or SIGTERM.
 
     The first line printed is the endpoint URL, then `export AWS_...=...` lines with the
-    credentials it accepts: `eval` them in a shell and boto3, the AWS CLI or `imgperms audit`
-    talk to it. With --accounts it serves an organization, and the credentials are the
-    management account's; what else you need to know about it is printed on stderr.
+    credentials it accepts and an endpoint for every service it serves: `eval` them in a shell
+    and boto3, the AWS CLI or `imgperms audit` talk to it and nothing else. With --accounts it
+    serves an organization, and the credentials are the management account's; what else you
+    need to know about it is printed on stderr.
     """
     # Imported here, when the command runs: registering the command must not load a server.
     from ._emulator import Emulator
@@ -273,10 +339,17 @@ def emulator(
             external_id=external_id,
             role_name=role_name,
             delegated_admins=delegated_admins,
+            account_names=account_names,
+            inbound_outside=inbound_outside,
             credential_duration=credential_duration,
             rate=rate,
             burst=burst,
             aws_limits=aws_limits,
+            securityhub_limits=securityhub_limits,
+            securityhub_disabled=securityhub_disabled,
+            caller_policy=caller_policy,
+            member_policy=member_policy,
+            member_trust_policy=member_trust_policy,
             fault_rate=fault_rate,
             drop_rate=drop_rate,
             malformed_rate=malformed_rate,

@@ -1,7 +1,7 @@
-"""From the Emulator's arguments to what it serves: the world, checked, and the rate limit.
+"""From the Emulator's arguments to what it serves: the world, checked, and the rate limits.
 
-Everything an argument names must exist (a region WorkSpaces is offered in, an account or an
-image the seed generated), so a typo is a ValueError naming the argument, not a silent no-op.
+Everything an argument names must exist (a region WorkSpaces is offered in, an image the seed
+generated), so a typo is a ValueError naming the argument, not a silent no-op.
 """
 
 from __future__ import annotations
@@ -10,12 +10,20 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from ._model.accounts import World
 from ._options import ACCOUNT_ID, AT_LEAST_ONE, COUNT, IMAGE_ID, POSITIVE, InvalidOption
-from ._organization import generate_organization
 from ._regions import DEFAULT_ORGANIZATION_REGIONS, WORKSPACES_REGIONS
-from ._world import World, standalone_world
+from ._seeding.organization import generate_organization
+from ._seeding.standalone import standalone_world
 
-__all__ = ["AWS_LIMITS", "build_world", "existing_accounts", "rate_limit", "served_images"]
+__all__ = [
+    "AWS_LIMITS",
+    "SECURITYHUB_LIMITS",
+    "build_world",
+    "rate_limit",
+    "securityhub_rate_limit",
+    "served_images",
+]
 
 DEFAULT_REGION = "us-east-1"
 STANDALONE_IMAGES = 200
@@ -23,6 +31,9 @@ ORGANIZATION_IMAGES = 20
 AWS_LIMITS = (2.0, 5.0)
 """What AWS documents for the WorkSpaces API: 2 requests/s with a burst of 5, per account and
 region."""
+SECURITYHUB_LIMITS = (10.0, 30.0)
+"""What AWS documents for Security Hub's BatchImportFindings: 10 requests/s with a burst of 30,
+per account and region (Security Hub User Guide, "BatchImportFindings for finding providers")."""
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
@@ -56,6 +67,14 @@ def rate_limit(
         return None
     POSITIVE.check("rate", rate)
     return rate, burst or max(1.0, rate)
+
+
+def securityhub_rate_limit(
+    securityhub_limits: bool, aws_limits: bool
+) -> tuple[float, float] | None:
+    """BatchImportFindings is throttled as AWS documents when asked, alone or with AWS's other
+    limits."""
+    return SECURITYHUB_LIMITS if securityhub_limits or aws_limits else None
 
 
 def build_world(
@@ -102,6 +121,8 @@ def build_world(
 
 def served_images(world: World, argument: str, images: Iterable[str]) -> frozenset[str]:
     chosen = frozenset(images)
+    if not chosen:
+        return chosen
     here = {image for store in world.stores.values() for image in store.image_ids}
     unknown = sorted(chosen - here)
     if unknown:
@@ -125,12 +146,3 @@ def _check_image_by_image(images: object) -> None:
             ACCOUNT_ID.check("images", account_id)
         if len(set(shares)) != len(shares):
             raise InvalidOption("images", f"shares {image_id} with one account twice")
-
-
-def existing_accounts(world: World, argument: str, accounts: Iterable[str]) -> frozenset[str]:
-    chosen = frozenset(accounts)
-    for account_id in sorted(chosen):
-        ACCOUNT_ID.check(argument, account_id)
-        if account_id not in world.accounts:
-            raise InvalidOption(argument, f"names {account_id}, which is not an account here")
-    return chosen

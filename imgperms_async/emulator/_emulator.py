@@ -1,4 +1,8 @@
-"""The Emulator object: configuration, lifecycle (async or in a background thread), inspection."""
+"""The Emulator object: configuration, lifecycle (async or in a background thread), inspection.
+
+aiohttp's server is imported when serving starts, not with this module, so importing the package
+(the CLI registers the `emulator` command that way) loads no server.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from aiohttp import web
-
-from ._configuration import build_world, existing_accounts, rate_limit, served_images
+from ._account_options import (
+    apply_account_options,
+    existing_accounts,
+    name_accounts,
+    served_scopes,
+)
+from ._configuration import build_world, rate_limit, securityhub_rate_limit, served_images
 from ._credentials import DEFAULT_CREDENTIALS, EmulatorCredentials
-from ._ec2 import Ec2
 from ._faults import FaultPlan
+from ._iam.authorization import configured_iam
+from ._iam.policy import PolicySource
 from ._identity import Identities
+from ._model.findings import Finding, Findings
 from ._options import (
     FINITE,
     FRACTION,
@@ -28,15 +38,21 @@ from ._options import (
     Latency,
     check_latency,
 )
-from ._organizations import Organizations
+from ._pipeline import RequestIds, RequestPipeline
 from ._request_log import RequestLog, RequestRecord
-from ._server import EmulatorServer, RequestIds
-from ._sts import Sts
-from ._tagging import Tagging
-from ._throttle import TokenBucket
-from ._truth import ScopedTruth, scoped_truth
-from ._workspaces import Workspaces
-from ._world import apply_account_options
+from ._seeding.outside import OutsideImages, outside_images
+from ._services import Service
+from ._services.ec2 import Ec2
+from ._services.organizations import Organizations
+from ._services.securityhub import SecurityHub
+from ._services.sts import Sts
+from ._services.tagging import Tagging
+from ._services.workspaces import Workspaces
+from ._throttle import RateLimit, TokenBucket
+from ._truth_snapshot import ScopedTruth, scoped_truth
+
+if TYPE_CHECKING:
+    from ._http import Serving
 
 __all__ = ["Emulator"]
 
@@ -51,13 +67,24 @@ class Emulator:
 
     By default one standalone account in us-east-1 (`images` seeded images). With `accounts`,
     an organization: a management account (whose keys the emulator's credentials are) and that
-    many members, each with `images` images in every region it enabled, served beside STS,
-    Organizations, EC2 DescribeRegions and the tagging API on the same port.
+    many members, each with `images` images in every region it enabled. Either way STS,
+    Organizations, EC2 DescribeRegions, the tagging API and Security Hub are served beside
+    WorkSpaces on the same port.
 
     Use `async with` inside a running loop, or plain `with` to serve from a background thread
     (for synchronous clients such as boto3). Every argument is checked here, so a bad value is a
     ValueError naming it, before anything is served. `clock` (epoch seconds) is what signatures,
     session expiry, rate limits and the log go by; tests move it instead of sleeping.
+
+    `account_names` overrides the generated names ListAccounts serves (any text, on purpose: see
+    `name_accounts`); `inbound_outside` shares images of accounts outside the emulator into every
+    account and region (a count), or exactly the ones named; `securityhub_disabled` are the
+    (account, region) pairs where Security Hub is not enabled, `securityhub_limits` throttles
+    BatchImportFindings as AWS documents (so does `aws_limits`); `caller_policy`,
+    `member_policy` and `member_trust_policy` (IAM policy documents, or paths of JSON files)
+    authorize the emulator's own keys, the member roles' sessions, and AssumeRole into members.
+    What it holds is inspected through `truth`, `scoped_truth` (with the images each account
+    receives, `inbound`), `findings` (Security Hub) and `requests`.
     """
 
     def __init__(
@@ -75,10 +102,17 @@ class Emulator:
         external_id: str | None = None,
         role_name: str | None = None,
         delegated_admins: Iterable[str] = (),
+        account_names: Mapping[str, str] | None = None,
+        inbound_outside: OutsideImages = 0,
         credential_duration: float | None = None,
         rate: float | None = None,
         burst: float | None = None,
         aws_limits: bool = False,
+        securityhub_limits: bool = False,
+        securityhub_disabled: Iterable[tuple[str, str]] = (),
+        caller_policy: PolicySource | None = None,
+        member_policy: PolicySource | None = None,
+        member_trust_policy: PolicySource | None = None,
         fault_rate: float = 0.0,
         drop_rate: float = 0.0,
         malformed_rate: float = 0.0,
@@ -100,12 +134,11 @@ class Emulator:
             ("malformed_rate", malformed_rate),
         ):
             FRACTION.check(name, value)
-        limit = rate_limit(rate, burst, aws_limits)
         if retry_after is not None:
             NON_NEGATIVE.check("retry_after", retry_after)
         self._clock_offset = FINITE.check("clock_offset", clock_offset)
         self._clock = clock
-        self._world = build_world(
+        world = self._world = build_world(
             images,
             seed=seed,
             accounts=accounts,
@@ -118,41 +151,62 @@ class Emulator:
                 raise InvalidOption("credential_duration", "needs an organization (accounts)")
             POSITIVE.check("credential_duration", credential_duration)
         apply_account_options(
-            self._world,
+            world,
             opt_in_disabled=opt_in_disabled,
             deny_role=deny_role,
             external_id_role=external_id_role,
             delegated_admins=delegated_admins,
         )
-        denied_images = served_images(self._world, "deny_images", deny_images)
-        writers = existing_accounts(self._world, "deny_writes", deny_writes)
+        name_accounts(world, account_names)
+        world.index_stores()
+        world.outside = outside_images(world, inbound_outside, seed)
+        world.index_inbound()
+        authorizer, trust = configured_iam(
+            world,
+            caller_policy=caller_policy,
+            member_policy=member_policy,
+            member_trust_policy=member_trust_policy,
+        )
         self._credentials = tuple(credentials or DEFAULT_CREDENTIALS)
-        self._identities = Identities(self._world.home_account_id, self._credentials, seed=seed)
+        self._identities = Identities(world.home_account_id, self._credentials, seed=seed)
+        self._findings = Findings()
         self._log = RequestLog()
-        self._server = EmulatorServer(
-            world=self._world,
-            identities=self._identities,
-            services=(
-                Workspaces(
-                    self._world,
-                    seed=seed,
-                    page_size=PAGE_SIZE.check("page_size", page_size),
-                    deny_images=denied_images,
-                    deny_writes=writers,
-                ),
-                Sts(
-                    self._world,
-                    self._identities,
-                    clock=self._now,
-                    credential_duration=credential_duration,
-                ),
-                Organizations(self._world, seed=seed),
-                Ec2(self._world),
-                Tagging(),
+        services: tuple[Service, ...] = (
+            Workspaces(
+                world,
+                seed=seed,
+                page_size=PAGE_SIZE.check("page_size", page_size),
+                deny_images=served_images(world, "deny_images", deny_images),
+                deny_writes=existing_accounts(world, "deny_writes", deny_writes),
             ),
+            Sts(
+                world,
+                self._identities,
+                clock=self._now,
+                credential_duration=credential_duration,
+                trust=trust,
+            ),
+            Organizations(world, seed=seed),
+            Ec2(world),
+            Tagging(),
+            SecurityHub(
+                self._findings,
+                disabled=served_scopes(world, "securityhub_disabled", securityhub_disabled),
+                clock=self._now,
+                seed=seed,
+            ),
+        )
+        self._services = services
+        self._pipeline = RequestPipeline(
+            world=world,
+            identities=self._identities,
+            services=services,
             verify=verify,
             clock=self._now,
-            bucket=None if limit is None else TokenBucket(*limit, clock=self._now),
+            limits=self._rate_limits(
+                rate_limit(rate, burst, aws_limits),
+                securityhub_rate_limit(securityhub_limits, aws_limits),
+            ),
             faults=FaultPlan(
                 seed=seed,
                 fault_rate=fault_rate,
@@ -161,28 +215,58 @@ class Emulator:
                 latency=check_latency(latency),
             ),
             retry_after=retry_after,
+            authorizer=authorizer,
             log=self._log,
             request_ids=RequestIds(seed),
         )
-        self._runner: web.ServerRunner | None = None
+        self._serving: Serving | None = None
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
+
+    def _rate_limits(
+        self, workspaces: tuple[float, float] | None, securityhub: tuple[float, float] | None
+    ) -> dict[str, RateLimit]:
+        """WorkSpaces throttles every call, Security Hub BatchImportFindings, each in its words."""
+        limits = {}
+        if workspaces is not None:
+            limits["workspaces"] = RateLimit(
+                TokenBucket(*workspaces, clock=self._now),
+                "ThrottlingException",
+                "Rate exceeded",
+                400,
+            )
+        if securityhub is not None:
+            limits["securityhub"] = RateLimit(
+                TokenBucket(*securityhub, clock=self._now),
+                "TooManyRequestsException",
+                "Too Many Requests",
+                429,
+                frozenset({"BatchImportFindings"}),
+            )
+        return limits
 
     def _now(self) -> float:
         return self._clock() + self._clock_offset
 
     async def start(self) -> None:
-        runner = web.ServerRunner(self._server.handler())
-        await runner.setup()
-        site = web.TCPSite(runner, self._host, self._port)
-        await site.start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
+        from ._http import start_server
+
+        self._serving = await start_server(
+            self._pipeline,
+            {
+                "/_emulator/stats": self._stats,
+                "/_emulator/health": lambda: {"status": "ok"},
+                "/_emulator/truth": lambda: self.scoped_truth.to_json(),
+            },
+            self._host,
+            self._port,
+        )
+        self._port = self._serving.port
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._serving is not None:
+            await self._serving.stop()
+            self._serving = None
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -264,18 +348,24 @@ class Emulator:
     @property
     def environment(self) -> dict[str, str]:
         """The variables that point boto3, the AWS CLI and imgperms here, with the emulator's
-        own credentials: what `imgperms emulator` prints as `export` lines. An organization adds
-        AWS_ENDPOINT_URL, so every service (STS, Organizations, ...) comes here too."""
+        own credentials: what `imgperms emulator` prints as `export` lines.
+
+        Every service served gets its own AWS_ENDPOINT_URL_<SERVICE> besides AWS_ENDPOINT_URL,
+        and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is turned off, so a variable left in the shell
+        from elsewhere cannot send one call to real AWS.
+        """
         credentials = self.credentials
-        variables = {
+        url = self.endpoint_url
+        workspaces, *others = self._services
+        return {
             "AWS_ACCESS_KEY_ID": credentials.access_key,
             "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
             "AWS_DEFAULT_REGION": self.region,
-            "AWS_ENDPOINT_URL_WORKSPACES": self.endpoint_url,
+            f"AWS_ENDPOINT_URL_{workspaces.endpoint_variable}": url,
+            "AWS_ENDPOINT_URL": url,
+            **{f"AWS_ENDPOINT_URL_{service.endpoint_variable}": url for service in others},
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false",
         }
-        if self._world.organization is not None:
-            variables["AWS_ENDPOINT_URL"] = self.endpoint_url
-        return variables
 
     @property
     def account_id(self) -> str:
@@ -313,7 +403,8 @@ class Emulator:
 
     @property
     def scoped_truth(self) -> ScopedTruth:
-        """The organization, and each account's images per region: what /_emulator/truth serves."""
+        """The organization, each account's images per region, and what each receives from
+        others: what /_emulator/truth serves."""
         return scoped_truth(self._world)
 
     @property
@@ -321,6 +412,12 @@ class Emulator:
         """The images of the emulator's own account, region by region, in listing order."""
         home = self._world.accounts[self._world.home_account_id]
         return tuple(image for store in home.stores.values() for image in store.image_ids)
+
+    @property
+    def findings(self) -> dict[str, dict[str, list[Finding]]]:
+        """The Security Hub findings imported so far, account -> region -> findings in the
+        order first imported, as GetFindings returns them (copies)."""
+        return self._findings.snapshot()
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -337,3 +434,14 @@ class Emulator:
 
     def reset_log(self) -> None:
         self._log.reset()
+
+    def _stats(self) -> dict[str, object]:
+        """What /_emulator/stats serves: the counters overall and per `account/region`."""
+        return {
+            "requests": len(self._log.records),
+            "counters": dict(self._log.counters),
+            "scopes": {
+                f"{account}/{region}": dict(counters)
+                for (account, region), counters in self._log.scopes.items()
+            },
+        }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-__all__ = ["AuthFailure", "AuthKind", "ServiceError"]
+__all__ = ["AuthFailure", "AuthKind", "ServiceError", "Throttled"]
 
 AuthKind = Literal["missing", "incomplete", "signature", "stale", "unrecognized", "expired_token"]
 _JSON_CODES: Mapping[AuthKind, str] = {
@@ -50,3 +50,7 @@ class AuthFailure(ServiceError):
     def __init__(self, kind: AuthKind, message: str) -> None:
         super().__init__(_JSON_CODES[kind], message)
         self.kind = kind
+
+
+class Throttled(ServiceError):
+    """A request over its rate limit: the pipeline adds `x-amz-retry-after` to these alone."""

@@ -26,12 +26,20 @@ _TOKEN_BYTES = 264
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The caller a credential stands for, as GetCallerIdentity reports it."""
+    """The caller a credential stands for, as GetCallerIdentity reports it; `role_arn` is the
+    role a session belongs to (IAM's aws:PrincipalArn for it), None for the emulator's own user.
+    """
 
     credentials: EmulatorCredentials
     account_id: str
     arn: str
     user_id: str
+    role_arn: str | None = None
+
+    @property
+    def principal_arn(self) -> str:
+        """What IAM's aws:PrincipalArn holds: the role, for a session; the user otherwise."""
+        return self.role_arn or self.arn
 
 
 def _unique_id(prefix: str, key: bytes, text: str) -> str:
@@ -94,6 +102,7 @@ class Identities:
             account_id=account_id,
             arn=f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}",
             user_id=f"{self.role_id(role_arn)}:{session_name}",
+            role_arn=role_arn,
         )
         self._principals[credentials.access_key] = principal
         return principal

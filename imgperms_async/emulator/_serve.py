@@ -2,7 +2,8 @@
 
 stdout carries what a shell or a script reads (the URL, then `export` lines); an organization's
 facts a person needs (its accounts, which roles deny or want an ExternalId, which regions are
-not enabled) go to stderr as comments. Only the emulator's own (management) keys are printed.
+not enabled) go to stderr as comments, account names with their unprintable characters escaped
+(names may be any text). Only the emulator's own (management) keys are printed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ __all__ = ["announcement", "organization_notes", "run_emulator"]
 
 LISTED_ACCOUNTS = 50
 """Above this many accounts, the notes point to the truth endpoint instead of listing them."""
+
+
+def _printable(text: str) -> str:
+    """Text as a terminal may show it: control characters, ANSI escapes and bidi overrides
+    written as their escapes, so a hostile account name cannot redraw the notes."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode() for char in text
+    )
 
 
 def announcement(emulator: Emulator) -> str:
@@ -40,7 +49,7 @@ def organization_notes(emulator: Emulator) -> str:
         f"role in every member: {emulator.role_arn('ACCOUNT')}",
     ]
     if len(members) <= LISTED_ACCOUNTS:
-        lines += [f"  {a.account_id}  {a.name:<24} {a.status}" for a in members]
+        lines += [f"  {a.account_id}  {_printable(a.name):<24} {a.status}" for a in members]
     denied = [a.account_id for a in members if a.role_access == "denied"]
     external = [a.account_id for a in members if a.role_access == "external_id"]
     if denied:

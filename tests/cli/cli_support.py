@@ -118,3 +118,39 @@ def redirecting_server() -> Iterator[str]:
     application.router.add_route("*", "/status", status)
     with serving_in_thread(application) as url:
         yield url
+
+
+def run_on_terminal(
+    *args: str, env: Mapping[str, str], columns: int = 80, timeout: float = 60
+) -> tuple[int, str, str]:
+    """``python -m imgperms_async ARGS`` with stdout on a pseudo-terminal ``columns`` wide (stdin
+    and stderr are not terminals); its exit status, what the terminal showed (line ends as
+    ``\\n``) and stderr."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    main_end, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imgperms_async", *args],
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(terminal)
+    shown = bytearray()
+    while True:
+        try:
+            chunk = os.read(main_end, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main_end)
+    _, stderr = process.communicate(timeout=timeout)
+    return process.returncode, shown.decode().replace("\r\n", "\n"), stderr

@@ -105,6 +105,33 @@ class Served:
             if any(a not in self.members for a in shares)
         }
 
+    def share_in(self, record: dict[str, Any], account_id: str) -> None:
+        """Share the image of an organization report's ``record`` with ``account_id``, as its
+        owner would, through the organization's role in the owner's account."""
+        import boto3
+
+        keys = {
+            "AccessKeyId": self.emu.credentials.access_key,
+            "SecretAccessKey": self.emu.credentials.secret_key,
+            "SessionToken": None,
+        }
+        if record["account_id"] != self.emu.account_id:
+            sts = boto3.client(
+                "sts", endpoint_url=self.emu.endpoint_url, region_name="us-east-1",
+                aws_access_key_id=keys["AccessKeyId"],
+                aws_secret_access_key=keys["SecretAccessKey"],
+            )  # fmt: skip
+            keys = sts.assume_role(
+                RoleArn=self.emu.role_arn(record["account_id"]), RoleSessionName="share-in"
+            )["Credentials"]
+        boto3.client(
+            "workspaces", endpoint_url=self.emu.endpoint_url, region_name=record["region"],
+            aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+            aws_session_token=keys["SessionToken"],
+        ).update_workspace_image_permission(
+            ImageId=record["image_id"], SharedAccountId=account_id, AllowCopyImage=True
+        )  # fmt: skip
+
     def share(self, image_id: str, account_id: str, *, shared: bool) -> None:
         """Someone else changes a share of the emulator's own account, in us-east-1."""
 
@@ -127,6 +154,27 @@ def point_at(monkeypatch: pytest.MonkeyPatch, emu: Emulator) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", emu.credentials.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", emu.credentials.secret_key)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def become(monkeypatch: pytest.MonkeyPatch, emu: Emulator, account_id: str) -> dict[str, str]:
+    """The environment holds a session of the organization's role in ``account_id`` (as a member
+    account's own user would have it), asked of the emulator's STS with boto3; its keys."""
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=emu.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=emu.credentials.access_key,
+        aws_secret_access_key=emu.credentials.secret_key,
+    )
+    keys = sts.assume_role(RoleArn=emu.role_arn(account_id), RoleSessionName="member-caller")[
+        "Credentials"
+    ]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", keys["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", keys["SessionToken"])
+    return {name: keys[name] for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import Cli, closed_port_url, redirecting_server
+from click.testing import Result
 
 from imgperms_async.emulator import Emulator
 
@@ -129,7 +130,7 @@ def test_malformed_allow_account_is_a_usage_error(cli: Cli) -> None:
     result = cli.audit("--all", "--allow-account", "not-an-account")
 
     assert result.exit_code == 2
-    assert "'not-an-account' is not an AWS account id" in result.stderr
+    assert "'not-an-account' (--allow-account) is not an AWS account id" in result.stderr
 
 
 def test_image_ids_are_read_from_stdin(cli: Cli, threaded_emulator: Emulator) -> None:
@@ -167,6 +168,26 @@ def test_two_regions_are_audited_and_tagged(emulator_keys: dict[str, str]) -> No
     for region in ("us-east-1", "eu-west-1"):
         in_region = [r for r in records if r["region"] == region]
         assert shares_of(in_region) == dict(truth[region])
+
+
+def test_all_regions_audits_every_region_the_account_has_enabled(
+    emulator_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with Emulator(images=10, seed=7, regions=["us-east-1", "eu-west-1"]) as emulator:
+        result = Cli(emulator.endpoint_url)(
+            "audit", "--all", "--all-regions", "--endpoint-url", emulator.endpoint_url,
+            "--no-progress", "--format", "json",
+        )  # fmt: skip
+        truth = emulator.scoped_truth.images[emulator.account_id]
+
+    records = json.loads(result.stdout)
+    images = [r for r in records if "image_id" in r]
+    assert {r["region"] for r in images} == {"us-east-1", "eu-west-1"}
+    for region in ("us-east-1", "eu-west-1"):
+        assert shares_of([r for r in images if r["region"] == region]) == dict(truth[region])
+    assert {r["status"] for r in records if r.get("kind") == "scope"} == {"not_enabled"}
+    assert result.exit_code == 0, result.stderr
 
 
 def test_invalid_ids_are_listed_and_the_rest_audited_with_exit_3(
@@ -265,41 +286,64 @@ def test_unreachable_endpoint_writes_each_image_with_its_error_and_exits_3(cli: 
     assert "2 images could not be audited: EndpointConnectionError" in result.stderr
 
 
-def test_unreachable_endpoint_with_all_reports_the_failed_listing(cli: Cli) -> None:
-    result = cli(
-        "audit", "--all", "--endpoint-url", closed_port_url(), "--region", "us-east-1",
-        "--max-attempts", "1", "--format", "json",
-    )  # fmt: skip
-
-    assert result.exit_code == 3
-    assert json.loads(result.stdout) == []
-    assert "us-east-1: could not list images: EndpointConnectionError" in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("output_format", "header"),
-    [("jsonl", ""), ("csv", "region,image_id,shared_account_id,unexpected,error_code\n")],
-)
-def test_a_failed_listing_keeps_contract_records_out_of_a_one_account_report(
-    cli: Cli, output_format: str, header: str
-) -> None:
-    result = cli(
+def failed_listing(cli: Cli, output_format: str) -> Result:
+    """``--all`` at an endpoint nobody answers: the listing of us-east-1 fails."""
+    return cli(
         "audit", "--all", "--endpoint-url", closed_port_url(), "--region", "us-east-1",
         "--max-attempts", "1", "--format", output_format,
     )  # fmt: skip
 
+
+def test_a_failed_listing_is_a_scope_record_of_a_one_account_json_report(cli: Cli) -> None:
+    result = failed_listing(cli, "json")
+
+    [scope] = json.loads(result.stdout)
+    assert scope == {
+        "kind": "scope", "account_id": None, "account_name": None, "region": "us-east-1",
+        "status": "failed",
+        "error": {"code": "EndpointConnectionError", "message": scope["error"]["message"]},
+    }  # fmt: skip
     assert result.exit_code == 3
-    assert result.stdout.replace("\r\n", "\n") == header
+    assert "error: us-east-1: EndpointConnectionError: Could not connect" in result.stderr
+
+
+def test_a_failed_listing_is_a_scope_record_of_a_one_account_jsonl_report(cli: Cli) -> None:
+    result = failed_listing(cli, "jsonl")
+
+    [line] = result.stdout.splitlines()
+    assert json.loads(line)["kind"] == "scope"
+    assert json.loads(line)["status"] == "failed"
+    assert result.exit_code == 3
+
+
+def test_a_failed_listing_is_a_row_without_an_image_of_a_one_account_csv_report(
+    cli: Cli,
+) -> None:
+    result = failed_listing(cli, "csv")
+
+    assert result.stdout.replace("\r\n", "\n") == (
+        "region,image_id,shared_account_id,unexpected,error_code\n"
+        "us-east-1,,,,EndpointConnectionError\n"
+    )
+    assert result.exit_code == 3
+
+
+@pytest.mark.parametrize("output_format", ["json", "jsonl", "csv"])
+def test_a_scope_audited_is_never_a_record_of_a_one_account_report(
+    cli: Cli, threaded_emulator: Emulator, output_format: str
+) -> None:
+    result = cli.audit("--all", "--format", output_format)
+
+    assert "scope" not in result.stdout
+    assert "audited" not in result.stdout
+    assert threaded_emulator.owned_image_ids[0] in result.stdout
 
 
 def test_a_failed_listing_is_a_row_of_the_table(cli: Cli) -> None:
-    result = cli(
-        "audit", "--all", "--endpoint-url", closed_port_url(), "--region", "us-east-1",
-        "--max-attempts", "1", "--format", "table",
-    )  # fmt: skip
+    result = failed_listing(cli, "table")
 
     assert result.exit_code == 3
-    assert "error: EndpointConnectionError" in result.stdout
+    assert "not audited: EndpointConnectionError" in result.stdout
 
 
 def test_summary_goes_to_stderr(cli: Cli, threaded_emulator: Emulator) -> None:
@@ -320,9 +364,22 @@ def test_progress_flag_forces_the_bar_onto_stderr(cli: Cli, threaded_emulator: E
     result = cli("audit", "--all", "--endpoint-url", cli.endpoint_url, "--region", "us-east-1",
                  "--progress", "--format", "json")  # fmt: skip
 
-    assert "auditing" in result.stderr
-    assert f"{len(threaded_emulator.truth)}/{len(threaded_emulator.truth)}" in result.stderr
+    assert "auditing scopes" in result.stderr
+    assert "1/1" in result.stderr
+    assert f"{len(threaded_emulator.truth)} images" in result.stderr
     assert len(json.loads(result.stdout)) == len(threaded_emulator.truth)
+
+
+def test_progress_of_images_given_counts_them_done_of_all(
+    cli: Cli, threaded_emulator: Emulator
+) -> None:
+    wanted = threaded_emulator.owned_image_ids[:7]
+
+    result = cli("audit", *wanted, "--endpoint-url", cli.endpoint_url, "--region", "us-east-1",
+                 "--progress", "--format", "json")  # fmt: skip
+
+    assert "auditing images" in result.stderr
+    assert "7/7" in result.stderr
 
 
 def test_a_rate_limited_audit_at_the_widest_concurrency_loses_no_image(

@@ -312,3 +312,79 @@ def test_a_malformed_baseline_is_a_usage_error_naming_it_before_any_request(
         f"Error: {baseline}, line 1: image_id must be a non-empty string"
     ]
     assert one.emu.requests == []
+
+
+# --- newly outside: a share whose class got worse since the baseline ----------------------------
+
+
+def test_fail_on_new_exits_1_when_the_allowlist_narrowed_since_the_baseline(one: Served) -> None:
+    allowed = allowlist_file(one)
+    baseline = one.report("--allowlist", str(allowed))
+    dropped = sorted(allowed.read_text().split())[0]
+    narrower = one.tmp_path / "narrower.txt"
+    narrower.write_text("".join(f"{a}\n" for a in allowed.read_text().split() if a != dropped))
+
+    result = one.audit(
+        "--allowlist", str(narrower), "--baseline", str(baseline), "--fail-on", "new",
+        "--format", "jsonl",
+    )  # fmt: skip
+
+    newly = [r for r in images_of(result.stdout) if r["newly_flagged_account_ids"]]
+    assert {a for r in newly for a in r["newly_flagged_account_ids"]} == {dropped}
+    assert all(r["new_account_ids"] == [] for r in newly), "no account is new to the image"
+    assert result.exit_code == 1
+    assert any(
+        line.startswith("new since the baseline: ") and line.endswith(dropped)
+        for line in result.stderr.splitlines()
+    )
+
+
+def test_fail_on_new_exits_1_for_an_account_that_left_the_organization(seen: Audited) -> None:
+    served = seen.served
+    records = images_of(seen.report.read_text())
+    record = next(r for r in records if r["unexpected_account_ids"])
+    left = record["unexpected_account_ids"][0]
+    was_member = {
+        **record,
+        "share_classes": {**record["share_classes"], left: "organization"},
+        "unexpected_account_ids": record["unexpected_account_ids"][1:],
+    }
+    baseline = write_jsonl(
+        served.tmp_path / "was-member.jsonl",
+        [was_member if r is record else r for r in records],
+    )
+
+    result = served.audit("--baseline", str(baseline), "--fail-on", "new", "--format", "jsonl")
+
+    [newly] = [r for r in images_of(result.stdout) if r["newly_flagged_account_ids"]]
+    assert (newly["image_id"], newly["newly_flagged_account_ids"]) == (record["image_id"], [left])
+    assert result.exit_code == 1
+
+
+def test_fail_on_new_exits_0_when_no_share_got_worse(seen: Audited) -> None:
+    result = seen.served.audit("--baseline", str(seen.report), "--fail-on", "new")
+
+    assert result.exit_code == 0, result.stderr
+    assert "new since the baseline" not in result.stderr
+
+
+def test_a_baseline_that_shares_no_image_with_the_run_is_warned_of(one: Served) -> None:
+    _, records = flagged_report(one)
+    elsewhere = write_jsonl(
+        one.tmp_path / "elsewhere.jsonl", [{**r, "region": "eu-west-1"} for r in records]
+    )
+
+    result = one.audit("--baseline", str(elsewhere))
+
+    assert (
+        f"warning: the baseline shares no image with this run ({len(records)} images in it): "
+        "is it a report of other accounts or regions?"
+    ) in result.stderr.splitlines()
+
+
+def test_a_baseline_that_shares_images_with_the_run_is_not_warned_of(one: Served) -> None:
+    baseline, _ = flagged_report(one)
+
+    result = one.audit("--baseline", str(baseline))
+
+    assert "warning" not in result.stderr

@@ -8,21 +8,21 @@ from pathlib import Path
 import pytest
 from cli_support import Cli
 
-from imgperms_async.cli._inputs import allowlist_from, image_ids_from
+from imgperms_async import account_ids_from_text, image_ids_from_text
 from imgperms_async.emulator import Emulator
 
 BOM = "\ufeff"
 
 
 def test_a_byte_order_mark_is_not_part_of_the_first_id() -> None:
-    assert image_ids_from(BOM + "wsi-aaaaaaaaa\nwsi-bbbbbbbbb\n") == [
+    assert image_ids_from_text(BOM + "wsi-aaaaaaaaa\nwsi-bbbbbbbbb\n") == [
         "wsi-aaaaaaaaa",
         "wsi-bbbbbbbbb",
     ]
 
 
 def test_a_byte_order_mark_is_not_part_of_the_first_allowed_account() -> None:
-    assert allowlist_from(BOM + "123456789012\n", source="allow.txt") == {"123456789012"}
+    assert account_ids_from_text(BOM + "123456789012\n", source="allow.txt") == {"123456789012"}
 
 
 def test_an_images_file_saved_with_a_byte_order_mark_audits_its_first_image(
@@ -42,7 +42,7 @@ def test_a_character_outside_ascii_spacing_stays_in_the_id_and_makes_it_invalid(
     cli: Cli, threaded_emulator: Emulator, tmp_path: Path
 ) -> None:
     text = "wsi-aaaaaaaaa\u00a0\nwsi-bbb\x85bbbbbb\n"
-    assert image_ids_from(text) == ["wsi-aaaaaaaaa\u00a0", "wsi-bbb\x85bbbbbb"]
+    assert image_ids_from_text(text) == ["wsi-aaaaaaaaa\u00a0", "wsi-bbb\x85bbbbbb"]
     ids = tmp_path / "ids.txt"
     ids.write_text(text, encoding="utf-8")
     threaded_emulator.reset_log()

@@ -18,7 +18,9 @@ from cli_support import Cli, serving_in_thread
 from click.testing import Result
 from organization_support import (
     ACCOUNTS,
+    EVERYWHERE,
     FACTS,
+    MANAGEMENT,
     MEMBERS,
     OPTED_OUT,
     SUSPENDED,
@@ -354,7 +356,10 @@ def test_the_summary_counts_each_account_and_says_why_scopes_were_not_audited(
     assert denial.startswith(
         f"error: account {denied} ({ACCOUNTS[denied].name}), every region: AccessDenied: User: "
     )
-    assert "not enabled: 1 region in 1 account (not audited, not a failure)" in lines
+    assert (
+        "not enabled: 1 (account, region) pair in 1 account (an opt-in region the account has "
+        "not enabled: nothing there to audit)"
+    ) in lines
 
 
 def test_a_role_that_cannot_be_assumed_is_one_summary_line_and_no_traceback(keys: None) -> None:
@@ -376,7 +381,11 @@ def test_the_summary_names_the_accounts_and_regions_audited(org: Emulator) -> No
     )
 
 
-def test_progress_counts_accounts_and_regions_done_of_all_and_the_images(org: Emulator) -> None:
+def test_progress_counts_accounts_and_regions_done_of_all_and_the_images(
+    org: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+
     result = audit(org, "--organization", "--progress")
 
     active = len(MEMBERS) + 1
@@ -384,7 +393,31 @@ def test_progress_counts_accounts_and_regions_done_of_all_and_the_images(org: Em
     assert "auditing scopes" in result.stderr
     assert f"{scopes}/{scopes}" in result.stderr
     assert f"{active}/{active} accounts" in result.stderr
+    assert f"{len(MEMBERS)} roles assumed" in result.stderr
     assert f"{len(active_images(org.scoped_truth))} images" in result.stderr
+
+
+def test_a_progress_bar_at_80_columns_keeps_the_count_of_scopes_done(
+    org: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+
+    result = audit(org, "--organization", "--progress")
+
+    scopes = (len(MEMBERS) + 1) * len(org.regions)
+    [last] = [line for line in result.stderr.split("\r") if "auditing scopes" in line][-1:]
+    assert f"{scopes}/{scopes}" in last
+    assert "images" in last
+
+
+def test_without_a_terminal_progress_is_a_line_now_and_then_not_a_bar(org: Emulator) -> None:
+    result = Cli(org.endpoint_url)(
+        "audit", "--endpoint-url", org.endpoint_url, "--region", "us-east-1", "--organization",
+        "--max-rate", "10000",
+    )  # fmt: skip
+
+    assert "\x1b" not in result.stderr
+    assert "auditing scopes" not in result.stderr, "a run shorter than 10 s writes no line"
 
 
 # -- where the accounts come from --------------------------------------------------------------
@@ -492,13 +525,13 @@ def test_all_regions_audits_every_workspaces_region_each_account_enabled(org: Em
             ["--organization", "--role-name", "A", "--role-arn", "arn:aws:iam::{account_id}:role/A"],
             "give --role-name or --role-arn, not both",
         ),
-        (["--all", "--role-name", "Audit"], "are for organization audits"),
-        (["--all", "--external-id", "secret"], "are for organization audits"),
+        (["--all", "--role-name", "Audit"], "are for audits of accounts"),
+        (["--all", "--external-id", "secret"], "are for audits of accounts"),
         (["--organization", "--role-arn", "arn:aws:iam::123456789012:role/Audit"],
-         "does not name a role in each account"),
+         "does not give a role in each account"),
         (["--organization", "--role-arn", "arn:aws:iam::{account}:role/Audit"],
-         "cannot be filled in"),
-        (["--account", "12345"], "'12345' is not an AWS account id"),
+         "does not give a role in each account"),
+        (["--account", "12345"], "'12345' (--account) is not an AWS account id"),
     ],
     ids=["image-id", "all", "images-file", "organization-images-file", "both-roles",
          "role-alone", "external-id-alone", "template-one-account", "template-unknown-field",
@@ -520,9 +553,8 @@ def test_a_usage_error_is_one_line_and_sends_no_request(
     [
         (["--organization"], "needs --all-regions or --region"),
         (["--organization", "--all-regions", "--region", "us-east-1"], "not both"),
-        (["--all-regions", "--all"], "--all-regions is for organization audits"),
     ],
-    ids=["no-region", "both", "not-an-organization"],
+    ids=["no-region", "both"],
 )
 def test_the_regions_of_an_organization_audit_are_asked_for(
     org: Emulator, args: list[str], named: str
@@ -540,11 +572,12 @@ def test_the_regions_of_an_organization_audit_are_asked_for(
         ("123456789012\n\n12345  # typo\n", "line 3: '12345' is not an AWS account id"),
         (
             "accounts:\n  - account_id: '123456789012'\n  - account_id: 210987654321\n",
-            "account 2: account_id 210987654321 is not an AWS account id",
+            "line 3: account_id 210987654321 is not an AWS account id (12 digits, quoted so "
+            "YAML keeps it a string)",
         ),
         (
             "accounts:\n  - account_id: '123456789012'\n    regions: [us-east-1, EU-WEST-1]\n",
-            "account 1) must be lower case: 'eu-west-1'",
+            "line 2: region 'EU-WEST-1'",
         ),
     ],
     ids=["plain-line", "unquoted-entry", "region"],
@@ -561,6 +594,81 @@ def test_a_malformed_accounts_file_is_named_with_its_line_or_entry(
     assert f"{accounts}, {named}" in one_error_line(result)
     assert len(result.stderr.strip().splitlines()) == 1
     assert org.requests == []
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (f"accounts:\n  - account_id: '{MEMBERS[0]}'\n  - account_id: '{MEMBERS[1]}'\n"
+         f"  - account_id: '{MEMBERS[0]}'\n    name: again\n",
+         f"line 4: account {MEMBERS[0]} is already on line 2"),
+        (f"{MEMBERS[0]}\n{MEMBERS[1]}\n\n{MEMBERS[0]}  # again\n",
+         f"line 4: account {MEMBERS[0]} is already on line 1"),
+        (f"accounts:\n  - account_id: '{MEMBERS[0]}'\n    regoins: [us-east-1]\n",
+         "line 2: unknown key 'regoins'"),
+    ],
+    ids=["yaml-duplicate", "plain-duplicate", "unknown-key"],
+)  # fmt: skip
+def test_an_accounts_file_that_would_audit_the_wrong_thing_is_refused_naming_its_lines(
+    org: Emulator, tmp_path: Path, text: str, named: str
+) -> None:
+    accounts = tmp_path / "accounts.yml"
+    accounts.write_text(text)
+
+    result = audit(org, "--accounts-file", str(accounts))
+
+    assert result.exit_code == 2
+    assert f"{accounts}, {named}" in one_error_line(result)
+    assert org.requests == []
+
+
+def test_a_c7n_org_accounts_file_with_a_role_chain_a_profile_and_vars_is_followed(
+    keys: None, tmp_path: Path
+) -> None:
+    """The chain is followed hop by hop, each signed by the session before it; the emulator's
+    roles trust only the management account (as Organizations creates them), so its last hop
+    is refused, which is that account's failure alone."""
+    first, chained = EVERYWHERE[0], next(m for m in MEMBERS if m != EVERYWHERE[0])
+    with organization() as emu:
+        (tmp_path / "aws-config").write_text(
+            "[profile management]\n"
+            f"aws_access_key_id = {emu.credentials.access_key}\n"
+            f"aws_secret_access_key = {emu.credentials.secret_key}\n"
+        )
+        accounts = tmp_path / "accounts.yml"
+        accounts.write_text(
+            "# the accounts c7n-org runs against\n"
+            "---\n"
+            "vars:\n"
+            "  charge_code: sec-42\n"
+            "accounts:\n"
+            f"  - account_id: '{chained}'\n"
+            "    name: chained\n"
+            "    role:\n"
+            f"      - {emu.role_arn(first)}\n"
+            f"      - {emu.role_arn(chained)}\n"
+            "    regions: [us-east-1]\n"
+            "    vars:\n"
+            "      owner: team-a\n"
+            f"  - account_id: '{MANAGEMENT}'  # reached with its own profile, no role\n"
+            "    profile: management\n"
+        )
+        result = audit(emu, "--accounts-file", str(accounts), "--format", "json")
+        assumed = [(r.access_key, r.role_arn) for r in emu.requests if r.operation == "AssumeRole"]
+
+    records = json.loads(result.stdout)
+    assert by_image(records) == {
+        key: shares
+        for key, shares in active_images(emu.scoped_truth).items()
+        if key[0] == MANAGEMENT
+    }
+    [refused] = scope_records(records)
+    assert (refused["account_id"], refused["account_name"]) == (chained, "chained")
+    assert refused["error"]["code"] == "AccessDenied"
+    assert f"arn:aws:sts::{first}:assumed-role/" in refused["error"]["message"]
+    assert [role for _, role in assumed] == [emu.role_arn(first), emu.role_arn(chained)]
+    assert assumed[0][0] == emu.credentials.access_key
+    assert str(assumed[1][0]).startswith("ASIA"), "the second hop is signed by the first's session"
 
 
 @pytest.mark.parametrize("given", ["--account", "--accounts-file"])

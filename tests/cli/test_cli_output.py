@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import threading
 from pathlib import Path
@@ -273,3 +274,22 @@ def test_ids_from_stdin_may_be_audited_into_an_existing_output(
 
     assert result.exit_code in (0, 1), result.stderr
     assert [r["image_id"] for r in json.loads(target.read_text())] == [image_id]
+
+
+def test_html_output_is_one_self_contained_file(
+    cli: Cli, threaded_emulator: Emulator, tmp_path: Path
+) -> None:
+    """A smoke test: the browser tests of the page itself are in tests/html."""
+    target = tmp_path / "report.html"
+
+    result = cli.audit("--all", "--format", "html", "--output", str(target))
+
+    page = target.read_text()
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta http-equiv="Content-Security-Policy"' in page
+    assert re.search(r"<(script|link|img)[^>]*\b(src|href)=", page) is None, "nothing fetched"
+    stats = dict(re.findall(r'data-stat="([a-z-]+)" value="(\d+)"', page))
+    assert int(stats["images-audited"]) == len(threaded_emulator.truth)
+    assert int(stats["images-shared"]) == sum(bool(s) for s in threaded_emulator.truth.values())

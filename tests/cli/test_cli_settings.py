@@ -3,6 +3,7 @@ with one line naming it; none is quietly replaced by another."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from cli_support import Cli, tls_proxy
+from aiohttp import web
+from cli_support import Cli, serving_in_thread, tls_proxy
 
 from imgperms_async.emulator import Emulator
 
@@ -190,3 +192,52 @@ def test_an_untrusted_certificate_stops_at_once_with_one_message(
     assert result.exit_code == 3
     assert "SSLError" in result.stderr
     assert "0 retries" in result.stderr
+
+
+@pytest.fixture
+def counting_server(emulator_keys: dict[str, str]) -> Iterator[tuple[str, list[int]]]:
+    """A WorkSpaces endpoint that answers each image after a moment, and records how many
+    requests were in flight each time one arrived."""
+    in_flight = [0]
+    seen: list[int] = []
+
+    async def permissions(request: web.Request) -> web.Response:
+        image_id = (await request.json())["ImageId"]
+        in_flight[0] += 1
+        seen.append(in_flight[0])
+        try:
+            await asyncio.sleep(0.05)
+        finally:
+            in_flight[0] -= 1
+        return web.json_response(
+            {"ImageId": image_id, "ImagePermissions": []},
+            content_type="application/x-amz-json-1.1",
+        )
+
+    application = web.Application()
+    application.router.add_post("/", permissions)
+    with serving_in_thread(application) as url:
+        yield url, seen
+
+
+@pytest.mark.parametrize("connections", [2, 6])
+def test_max_connections_bounds_the_requests_in_flight(
+    counting_server: tuple[str, list[int]], connections: int
+) -> None:
+    url, seen = counting_server
+    ids = [f"wsi-{n:09d}" for n in range(24)]
+
+    result = Cli(url).audit(*ids, "--max-connections", str(connections), "--format", "json")
+
+    assert result.exit_code == 0, result.stderr
+    assert len(seen) == len(ids)
+    assert max(seen) == connections
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "5000", "many"])
+def test_a_max_connections_that_cannot_work_is_a_usage_error(
+    cli: Cli, threaded_emulator: Emulator, value: str
+) -> None:
+    result = cli.audit("wsi-aaaaaaaaa", "--max-connections", value)
+
+    refused_before_any_request(threaded_emulator, result, "--max-connections")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -18,9 +19,11 @@ from report_support import (
     account_emulator,
     allowlist_file,
     audited_once,
+    become,
     images_of,
     invoke,
     organization_emulator,
+    records_of,
     serving,
     write_jsonl,
 )
@@ -180,7 +183,9 @@ def test_a_dry_run_as_jsonl_is_one_image_a_line_with_its_owner_and_region(seen: 
     } == expected
 
 
-def test_a_dry_run_as_a_table_shows_each_image_and_the_count(seen: Audited) -> None:
+def test_a_dry_run_as_a_table_shows_each_image_and_says_the_count_once_on_stderr(
+    seen: Audited,
+) -> None:
     outside = seen.served.outside_shares()
 
     result = seen.served.unshare(seen.report)
@@ -188,9 +193,12 @@ def test_a_dry_run_as_a_table_shows_each_image_and_the_count(seen: Audited) -> N
     count = sum(len(accounts) for accounts in outside.values())
     owners = len({owner for owner, _, _ in outside})
     assert all(image in result.stdout for _, _, image in outside)
-    assert f"plan: {count} unshares on {len(outside)} images in {owners} accounts" in (
-        " ".join(result.stdout.split())
-    )
+    assert result.stderr.splitlines() == [
+        f"plan: {count} unshares on {len(outside)} images in {owners} accounts; nothing was "
+        "changed (--apply makes it)"
+    ]
+    assert "plan:" not in result.stdout
+    assert f"{count} unshares" not in " ".join(result.stdout.split())
 
 
 # --- acting on the present ---------------------------------------------------------------------
@@ -353,7 +361,7 @@ def test_a_member_asked_for_is_left_alone_and_why(seen: Audited) -> None:
     )
     sent = len(seen.served.emu.requests)
 
-    result = seen.served.apply(seen.report, "--account", member)
+    result = seen.served.apply(seen.report, "--shared-account", member)
 
     assert f"left alone: {member}: a member of the organization" in result.stderr
     assert seen.served.writes(since=sent) == []
@@ -367,7 +375,7 @@ def test_the_owner_is_never_planned_even_if_the_report_calls_it_external(seen: A
     record["unexpected_account_ids"].append(owner)
     report = write_jsonl(seen.served.tmp_path / "edited.jsonl", [record])
 
-    result = seen.served.unshare(report, "--format", "json", "--account", owner)
+    result = seen.served.unshare(report, "--format", "json", "--shared-account", owner)
 
     assert planned(result.stdout) == {}
     assert f"left alone: {owner}: the image owner's own account" in result.stderr
@@ -377,7 +385,7 @@ def test_an_account_allowlisted_in_the_audit_is_never_planned(seen: Audited) -> 
     outside = next(iter(seen.served.outside_shares().values()))
     report = seen.served.report("--allow-account", outside[0], name="allowlisted.jsonl")
 
-    result = seen.served.unshare(report, "--format", "json", "--account", outside[0])
+    result = seen.served.unshare(report, "--format", "json", "--shared-account", outside[0])
 
     assert planned(result.stdout) == {}
     assert f"left alone: {outside[0]}: allowlisted" in result.stderr
@@ -395,6 +403,177 @@ def test_an_account_allowlisted_at_unshare_is_never_unshared(org: Served) -> Non
     assert org.outside_shares()[key] == (outside[0],)
 
 
+# --- the organization, read again when the plan is applied ------------------------------------
+
+
+def member_called_external(
+    served: Served, report: Path, *, caller: bool = False
+) -> tuple[Path, dict[str, Any], str]:
+    """The report, hand-edited: a member's image shared outside also shared with another member
+    of the organization (or with the caller, the management account), which the edited record
+    calls ``external``. Returns the edited report, the record and that member."""
+    record = next(
+        r
+        for r in images_of(report.read_text())
+        if r["unexpected_account_ids"] and r["account_id"] != served.emu.account_id
+    )
+    others = sorted(served.members - {record["account_id"], served.emu.account_id})
+    member = served.emu.account_id if caller else others[0]
+    if member not in record["shared_account_ids"]:
+        served.share_in(record, member)
+        record["shared_account_ids"].append(member)
+    record["share_classes"][member] = "external"
+    record["unexpected_account_ids"].append(member)
+    return write_jsonl(served.tmp_path / "edited.jsonl", [record]), record, member
+
+
+@pytest.mark.parametrize("caller", [False, True], ids=["another-member", "the-caller"])
+def test_a_member_a_hand_edited_report_calls_external_is_never_unshared(
+    org: Served, caller: bool
+) -> None:
+    edited, record, member = member_called_external(org, org.report(), caller=caller)
+    sent = len(org.emu.requests)
+
+    planned_now = planned(org.unshare(edited, "--format", "json").stdout)
+    result = org.apply(edited)
+
+    assert member in planned_now[record["image_id"]], "the report alone would unshare it"
+    assert result.exit_code == 0, result.stderr
+    assert f"left alone: {member}: a member of your organization, read now" in result.stderr
+    written = {w.shared_account_id for w in org.writes(since=sent)}
+    assert member not in written
+    assert written == set(record["unexpected_account_ids"]) - {member}
+    key = (record["account_id"], record["region"], record["image_id"])
+    assert member in org.emu.scoped_truth.images[key[0]][key[1]][key[2]]
+
+
+def test_a_report_for_an_account_outside_the_organization_is_refused_before_any_write(
+    seen: Audited,
+) -> None:
+    record = next(r for r in images_of(seen.report.read_text()) if r["unexpected_account_ids"])
+    stranger = "999988887777"
+    edited = write_jsonl(
+        seen.served.tmp_path / "stranger.jsonl", [{**record, "account_id": stranger}]
+    )
+    sent = len(seen.served.emu.requests)
+
+    result = seen.served.apply(edited, log="stranger-actions.jsonl")
+
+    assert result.exit_code == 2
+    assert f"the report is for account {stranger}, which is not in your organization" in (
+        result.stderr
+    )
+    assert "nothing was changed" in result.stderr
+    assert seen.served.writes(since=sent) == []
+    assert not (seen.served.tmp_path / "stranger-actions.jsonl").exists()
+
+
+@dataclass(frozen=True)
+class AsMember:
+    """The organization audited by its management account, and a member's own images in that
+    report, for unshares run with the member's credentials (which cannot list the organization)."""
+
+    served: Served
+    member: str
+    report: Path
+    records: list[dict[str, Any]]
+
+
+@pytest.fixture
+def as_member(org: Served, monkeypatch: pytest.MonkeyPatch) -> AsMember:
+    report = org.report()
+    member = next(
+        r["account_id"]
+        for r in images_of(report.read_text())
+        if r["unexpected_account_ids"] and r["account_id"] != org.emu.account_id
+    )
+    records = [r for r in images_of(report.read_text()) if r["account_id"] == member]
+    mine = write_jsonl(org.tmp_path / "mine.jsonl", records)
+    become(monkeypatch, org.emu, member)
+    return AsMember(org, member, mine, records)
+
+
+def test_when_the_organization_cannot_be_read_apply_needs_the_accounts_named(
+    as_member: AsMember,
+) -> None:
+    served = as_member.served
+    sent = len(served.emu.requests)
+
+    result = served.apply(as_member.report)
+
+    assert result.exit_code == 2
+    assert "cannot read your organization's accounts" in result.stderr
+    assert "--shared-account" in result.stderr
+    assert served.writes(since=sent) == []
+    assert not (served.tmp_path / "actions.jsonl").exists()
+
+
+def test_when_the_organization_cannot_be_read_only_the_accounts_named_are_unshared(
+    as_member: AsMember,
+) -> None:
+    served = as_member.served
+    record = next(r for r in as_member.records if r["unexpected_account_ids"])
+    named = record["unexpected_account_ids"][0]
+    sent = len(served.emu.requests)
+
+    result = served.apply(as_member.report, "--shared-account", named)
+
+    assert result.exit_code == 0, result.stderr
+    writes = served.writes(since=sent)
+    assert {(w.account_id, w.image_id, w.shared_account_id) for w in writes} == {
+        (as_member.member, r["image_id"], named)
+        for r in as_member.records
+        if named in r["unexpected_account_ids"]
+    }
+
+
+def test_the_management_account_is_never_unshared_whatever_the_report_says(
+    as_member: AsMember,
+) -> None:
+    served = as_member.served
+    management = served.emu.account_id
+    record = next(r for r in as_member.records if r["unexpected_account_ids"])
+    if management not in record["shared_account_ids"]:
+        served.share_in(record, management)
+        record["shared_account_ids"].append(management)
+    record["share_classes"][management] = "external"
+    record["unexpected_account_ids"].append(management)
+    edited = write_jsonl(served.tmp_path / "management.jsonl", [record])
+    sent = len(served.emu.requests)
+
+    result = served.apply(edited, "--shared-account", management)
+
+    assert result.exit_code == 0, result.stderr
+    assert f"left alone: {management}: a member of your organization, read now" in result.stderr
+    assert served.writes(since=sent) == []
+
+
+def test_images_shared_into_the_audited_accounts_are_left_alone_with_why(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with serving(
+        monkeypatch, tmp_path, organization_emulator(inbound_outside=1), organization=True
+    ) as served:
+        report = served.report("--inbound")
+        inbound = [r for r in records_of(report.read_text()) if r.get("kind") == "inbound"]
+        sent = len(served.emu.requests)
+
+        dry = served.unshare(report, "--format", "json")
+        applied = served.apply(report)
+
+        assert inbound
+        shared_in = {r["image_id"] for r in inbound if r["owner_class"] == "external"}
+        assert shared_in
+        assert not shared_in & set(planned(dry.stdout))
+        for result in (dry, applied):
+            assert (
+                f"left alone: {len(inbound)} images shared into your accounts: an image shared "
+                "into your account can only be unshared by its owner"
+            ) in result.stderr
+        assert not shared_in & {w.image_id for w in served.writes(since=sent)}
+        assert applied.exit_code == 0, applied.stderr
+
+
 # --- narrowing ---------------------------------------------------------------------------------
 
 
@@ -406,14 +585,14 @@ def test_image_narrows_the_plan_to_that_image(seen: Audited) -> None:
     assert planned(result.stdout) == {image: list(outside)}
 
 
-def test_account_narrows_the_plan_to_that_account_on_every_image(seen: Audited) -> None:
+def test_shared_account_narrows_the_plan_to_that_account_on_every_image(seen: Audited) -> None:
     shared_twice = next(
         a
         for a in {a for outside in seen.served.outside_shares().values() for a in outside}
         if sum(a in outside for outside in seen.served.outside_shares().values()) > 1
     )
 
-    result = seen.served.unshare(seen.report, "--format", "json", "--account", shared_twice)
+    result = seen.served.unshare(seen.report, "--format", "json", "--shared-account", shared_twice)
 
     expected = {
         image: [shared_twice]
@@ -424,6 +603,48 @@ def test_account_narrows_the_plan_to_that_account_on_every_image(seen: Audited) 
     assert planned(result.stdout) == expected
 
 
+def test_account_narrows_the_plan_to_the_images_of_that_account(seen: Audited) -> None:
+    outside = seen.served.outside_shares()
+    owner = next(iter(outside))[0]
+
+    result = seen.served.unshare(seen.report, "--format", "json", "--account", owner)
+
+    expected = {image: list(shares) for (o, _, image), shares in outside.items() if o == owner}
+    assert len({o for o, _, _ in outside}) > 1
+    assert expected
+    assert planned(result.stdout) == expected
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_region_narrows_the_plan_to_the_images_of_that_region(seen: Audited, region: str) -> None:
+    outside = seen.served.outside_shares()
+
+    result = seen.served.unshare(seen.report, "--format", "json", "--region", region)
+
+    assert result.exit_code == 0, result.stderr
+    assert planned(result.stdout) == {
+        image: list(shares) for (_, r, image), shares in outside.items() if r == region
+    }
+    assert {r for _, r, _ in outside} == {"eu-west-1"}, "one region has shares outside, one not"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--image", "wsi-notinthere"), ("--account", "999988887777"), ("--region", "ap-south-1")],
+)
+def test_narrowing_to_what_the_report_does_not_hold_is_a_usage_error_naming_it(
+    seen: Audited, option: str, value: str
+) -> None:
+    sent = len(seen.served.emu.requests)
+
+    result = seen.served.apply(seen.report, option, value, log="never.jsonl")
+
+    assert result.exit_code == 2
+    assert f"the report has no {option.removeprefix('--')} '{value}'" in result.stderr
+    assert seen.served.emu.requests[sent:] == []
+    assert not (seen.served.tmp_path / "never.jsonl").exists()
+
+
 def test_image_and_account_together_plan_only_that_share(org: Served) -> None:
     report = org.report()
     (_, _, image), outside = next(
@@ -431,7 +652,7 @@ def test_image_and_account_together_plan_only_that_share(org: Served) -> None:
     )
     sent = len(org.emu.requests)
 
-    result = org.apply(report, "--image", image, "--account", outside[1])
+    result = org.apply(report, "--image", image, "--shared-account", outside[1])
 
     assert result.exit_code == 0, result.stderr
     assert [(w.image_id, w.shared_account_id) for w in org.writes(since=sent)] == [
@@ -551,6 +772,22 @@ def test_on_a_terminal_answering_yes_applies(one: Served) -> None:
     assert flagged_in(one.report("--allowlist", str(allowlist_file(one)), name="after")) == {}
 
 
+def test_apply_without_yes_on_a_stdin_that_is_no_terminal_is_refused_and_changes_nothing(
+    one: Served,
+) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    sent = len(one.emu.requests)
+
+    result = one.unshare(
+        report, "--apply", "--action-log", str(one.tmp_path / "a.jsonl"), stdin="n\n"
+    )
+
+    assert result.exit_code == 2
+    assert "give --yes" in result.stderr
+    assert one.emu.requests[sent:] == []
+    assert not (one.tmp_path / "a.jsonl").exists()
+
+
 def test_yes_applies_on_a_terminal_without_asking(one: Served) -> None:
     report = one.report("--allowlist", str(allowlist_file(one)))
 
@@ -640,7 +877,7 @@ def test_a_role_name_and_a_role_arn_together_are_a_usage_error(seen: Audited) ->
     assert "give --role-name or --role-arn, not both" in result.stderr
 
 
-def test_credentials_that_do_not_work_are_one_usage_error_before_any_write(
+def test_credentials_aws_refuses_are_one_line_and_exit_3_before_any_write(
     one: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report = one.report("--allowlist", str(allowlist_file(one)))
@@ -649,6 +886,38 @@ def test_credentials_that_do_not_work_are_one_usage_error_before_any_write(
 
     result = one.apply(report)
 
-    assert result.exit_code == 2
-    assert len(result.stderr.splitlines()) == 1
+    assert result.exit_code == 3
+    [line] = result.stderr.splitlines()
+    assert "SignatureDoesNotMatch" in line
     assert one.writes(since=sent) == []
+
+
+def test_a_failed_setup_leaves_no_action_log_behind(
+    one: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    monkeypatch.chdir(one.tmp_path)
+
+    result = one.unshare(report, "--apply", "--yes")
+
+    assert result.exit_code == 3
+    assert list(one.tmp_path.glob("imgperms-unshare-*.jsonl")) == []
+
+
+def test_the_default_action_log_is_made_here_once_an_action_is_written(
+    one: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = one.report("--allowlist", str(allowlist_file(one)))
+    monkeypatch.chdir(one.tmp_path)
+
+    result = one.unshare(report, "--apply", "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    [log] = one.tmp_path.glob("imgperms-unshare-*.jsonl")
+    assert re.fullmatch(r"imgperms-unshare-\d{8}T\d{6}Z\.jsonl", log.name)
+    assert f"actions in {log.name}" in result.stderr
+    assert {json.loads(line)["outcome"] for line in log.read_text().splitlines()} == {
+        "unshared",
+        "verified",
+    }

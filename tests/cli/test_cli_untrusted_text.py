@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
+from collections.abc import Iterator
+from xml.etree import ElementTree
 
 import pytest
 from aiohttp import web
 from cli_support import Cli, serving_in_thread
+from click.testing import Result
+from report_support import organization_emulator, serving
 
 from imgperms_async.cli._literal import csv_cell, literal
 from imgperms_async.emulator import Emulator
@@ -79,33 +82,39 @@ def test_a_servers_error_message_is_shown_literally_in_the_summary(
     assert "\x1b" not in result.stderr
 
 
-def test_a_new_share_with_an_account_id_like_an_escape_is_literal_in_the_summary(
-    emulator_keys: dict[str, str], tmp_path: Path
-) -> None:
-    hostile_account = "\x1b[2J123456789012"
+def serving_shares(*accounts: str) -> web.Application:
+    """A WorkSpaces endpoint that answers every image's permissions with ``accounts``."""
 
     async def permissions(request: web.Request) -> web.Response:
         image_id = (await request.json())["ImageId"]
         return web.json_response(
-            {"ImageId": image_id, "ImagePermissions": [{"SharedAccountId": hostile_account}]},
+            {"ImageId": image_id,
+             "ImagePermissions": [{"SharedAccountId": account} for account in accounts]},
             content_type="application/x-amz-json-1.1",
-        )
+        )  # fmt: skip
 
-    baseline = tmp_path / "baseline.jsonl"
-    baseline.write_text(
-        json.dumps(
-            {"image_id": "wsi-aaaaaaaaa", "region": "us-east-1", "shared_account_ids": [],
-             "unexpected_account_ids": [], "error": None}
-        ) + "\n"
-    )  # fmt: skip
     application = web.Application()
     application.router.add_post("/", permissions)
-    with serving_in_thread(application) as url:
+    return application
+
+
+def test_a_shared_account_id_like_an_escape_is_that_images_error_shown_literally(
+    emulator_keys: dict[str, str],
+) -> None:
+    hostile_account = "\x1b[2J123456789012"
+
+    with serving_in_thread(serving_shares(hostile_account)) as url:
         result = Cli(url).audit(
-            "wsi-aaaaaaaaa", "--baseline", str(baseline), "--allow-account", "111111111111"
+            "wsi-aaaaaaaaa", "wsi-bbbbbbbbb", "--allow-account", "111111111111", "--format", "json"
         )
 
-    assert "new since the baseline" in result.stderr
+    records = json.loads(result.stdout)
+    assert [(r["image_id"], r["error"]["code"]) for r in records] == [
+        ("wsi-aaaaaaaaa", "MalformedResponseError"),
+        ("wsi-bbbbbbbbb", "MalformedResponseError"),
+    ]
+    assert all(r["shared_account_ids"] == [] for r in records)
+    assert result.exit_code == 3
     assert "\\x1b[2J123456789012" in result.stderr
     assert "\x1b" not in result.stderr
 
@@ -126,3 +135,67 @@ def test_the_table_shows_shares_of_an_image_named_like_markup(
     assert image_id in result.stdout
     assert threaded_emulator.truth[image_id][0] in result.stdout
     assert "[red]x[/red]" in result.stdout
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example")[bold red]x[/]\x1b[2J\u202eevil'
+"""An account name Organizations would refuse, that the emulator serves: a formula, markup, an
+escape sequence that clears the screen and a bidirectional override."""
+
+
+@pytest.fixture(scope="module")
+def hostile_names(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Result]]:
+    """An organization one member of which has a hostile name, audited in four formats."""
+    organization = organization_emulator().scoped_truth.organization
+    assert organization is not None
+    member = organization.accounts[1].account_id
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        serving(
+            monkeypatch, tmp_path_factory.mktemp("names"),
+            organization_emulator(account_names={member: HOSTILE_NAME}), organization=True,
+        ) as served,
+    ):  # fmt: skip
+        outputs = {
+            form: served.audit("--format", form) for form in ("table", "json", "csv", "junit")
+        }
+        outputs["member"] = member  # type: ignore[assignment]
+        yield outputs
+
+
+def test_a_hostile_account_name_is_kept_exactly_in_json(hostile_names: dict[str, Result]) -> None:
+    member = str(hostile_names["member"])
+    records = json.loads(hostile_names["json"].stdout)
+
+    assert {r["account_name"] for r in records if r["account_id"] == member} == {HOSTILE_NAME}
+
+
+def test_a_hostile_account_name_is_shown_literally_in_the_table_and_the_summary(
+    hostile_names: dict[str, Result],
+) -> None:
+    member = str(hostile_names["member"])
+    result = hostile_names["table"]
+    shown = literal(HOSTILE_NAME)
+
+    assert "\x1b" not in result.output
+    assert "\u202e" not in result.output
+    assert "[bold red]x[/]" in " ".join(result.stdout.split())
+    first_column = "".join(
+        line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")
+    )
+    assert f"{member}({shown})".replace(" ", "") in first_column.replace(" ", ""), "folded, whole"
+    assert any(
+        line.startswith(f"account {member} ({shown}): ") for line in result.stderr.splitlines()
+    )
+
+
+def test_a_hostile_account_name_leaves_csv_and_junit_well_formed(
+    hostile_names: dict[str, Result],
+) -> None:
+    rows = list(csv.DictReader(io.StringIO(hostile_names["csv"].stdout)))
+    ElementTree.fromstring(hostile_names["junit"].stdout)
+
+    assert rows
+    assert all(not cell.startswith("=") for row in rows for cell in row.values())
+    for form in ("csv", "junit"):
+        assert "\x1b" not in hostile_names[form].output
+        assert "\u202e" not in hostile_names[form].output

@@ -90,11 +90,13 @@ def aws_client(
     *,
     credentials: EmulatorCredentials | None = None,
     region: str | None = None,
+    parameter_validation: bool = True,
     **keys: str,
 ) -> Any:
     """A boto3 client for any service, aimed at the emulator, with no retries.
 
-    `keys` (aws_access_key_id, ...) take the place of `credentials`, for assumed roles.
+    `keys` (aws_access_key_id, ...) take the place of `credentials`, for assumed roles; without
+    `parameter_validation` botocore sends what its model would refuse, for the server to judge.
     """
     cred = credentials or target.credentials
     session_keys = keys or {
@@ -106,7 +108,7 @@ def aws_client(
         service,
         endpoint_url=target.endpoint_url,
         region_name=region or target.region,
-        config=Config(retries={"max_attempts": 1}),
+        config=Config(retries={"max_attempts": 1}, parameter_validation=parameter_validation),
     )
 
 
@@ -117,3 +119,16 @@ def assumed_keys(credentials: dict[str, Any]) -> dict[str, str]:
         "aws_secret_access_key": credentials["SecretAccessKey"],
         "aws_session_token": credentials["SessionToken"],
     }
+
+
+def client_as(
+    aws: AwsClients, target: Emulator, service: str, account_id: str, region: str | None = None
+) -> Any:
+    """A client acting as that account: the emulator's own keys in its home account, a session
+    of the organization's role in a member."""
+    if account_id == target.account_id:
+        return aws(target, service, region=region)
+    credentials = aws(target, "sts").assume_role(
+        RoleArn=target.role_arn(account_id), RoleSessionName="test"
+    )["Credentials"]
+    return aws(target, service, region=region, **assumed_keys(credentials))

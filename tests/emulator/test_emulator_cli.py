@@ -10,7 +10,9 @@ import sys
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from click.testing import CliRunner
+from emulator_support import AwsClients
 
 from imgperms_async.emulator import Emulator
 from imgperms_async.emulator._command import emulator
@@ -50,7 +52,7 @@ def ipv6_loopback() -> bool:
 async def test_cli_announces_endpoint_and_credentials_then_exits_cleanly_on_signal(
     http_session: Any, signum: signal.Signals
 ) -> None:
-    process, lines = await start_cli("--seed", "5")
+    process, lines = await start_cli("--seed", "5", lines=12)
     endpoint = lines[0]
     async with http_session.get(endpoint + "/_emulator/health") as response:
         health = await response.json()
@@ -62,8 +64,15 @@ async def test_cli_announces_endpoint_and_credentials_then_exits_cleanly_on_sign
         "export AWS_SECRET_ACCESS_KEY",
         "export AWS_DEFAULT_REGION",
         "export AWS_ENDPOINT_URL_WORKSPACES",
+        "export AWS_ENDPOINT_URL",
+        "export AWS_ENDPOINT_URL_STS",
+        "export AWS_ENDPOINT_URL_ORGANIZATIONS",
+        "export AWS_ENDPOINT_URL_EC2",
+        "export AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API",
+        "export AWS_ENDPOINT_URL_SECURITYHUB",
+        "export AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     ]
-    assert lines[4] == f"export AWS_ENDPOINT_URL_WORKSPACES={endpoint}"
+    assert {line.partition("=")[2] for line in lines[4:11]} == {endpoint}
     assert health == {"status": "ok"}
     assert (process.returncode, stderr) == (0, b"")
 
@@ -118,6 +127,16 @@ async def test_an_ipv6_host_is_announced_in_brackets_and_served(http_session: An
         (["--deny-role", "123456789012"], "--deny-role"),
         (["--deny-writes", "123456789012"], "--deny-writes"),
         (["--aws-limits", "--rate", "3"], "--aws-limits"),
+        (["--accounts", "2", "--account-name", "000000000000=x"], "--account-name"),
+        (["--accounts", "2", "--account-name", "nameless"], "--account-name"),
+        (["--account-name", "123456789012=x"], "--account-name"),
+        (["--inbound-outside", "-1"], "--inbound-outside"),
+        (["--securityhub-disabled", "123456789012"], "--securityhub-disabled"),
+        (["--securityhub-disabled", "000000000000:us-east-1"], "--securityhub-disabled"),
+        (["--caller-policy", "/nonexistent/policy.json"], "--caller-policy"),
+        (["--accounts", "2", "--member-policy", "/nonexistent/p.json"], "--member-policy"),
+        (["--member-policy", "/nonexistent/p.json"], "--member-policy"),
+        (["--accounts", "2", "--member-trust-policy", "/nonexistent"], "--member-trust-policy"),
     ],
 )
 def test_a_bad_value_is_a_one_line_usage_error_naming_its_flag(
@@ -148,18 +167,14 @@ async def read_notes(process: asyncio.subprocess.Process) -> list[str]:
     return notes
 
 
-async def test_an_organization_also_exports_aws_endpoint_url_and_describes_itself(
-    http_session: Any,
-) -> None:
+async def test_an_organization_describes_itself_on_stderr(http_session: Any) -> None:
     member = list(Emulator(accounts=3, seed=2).scoped_truth.images)[1]
-    process, lines = await start_cli(
-        "--accounts", "3", "--seed", "2", "--external-id-role", member, lines=6
+    process, _ = await start_cli(
+        "--accounts", "3", "--seed", "2", "--external-id-role", member, lines=12
     )
     notes = await read_notes(process)
     process.send_signal(signal.SIGINT)
     await process.communicate()
-    endpoint = lines[0]
-    assert lines[5] == f"export AWS_ENDPOINT_URL={endpoint}"
     assert notes[0].startswith("# organization o-")
     external_id = Emulator(accounts=3, seed=2).external_id
     assert f"# the role requires ExternalId {external_id} in: {member}" in notes
@@ -171,9 +186,32 @@ async def test_an_organization_also_exports_aws_endpoint_url_and_describes_itsel
 def test_registering_the_command_loads_no_server() -> None:
     code = (
         "import sys; import imgperms_async.emulator._command;"
-        " print('aiohttp.web' in sys.modules, 'imgperms_async.emulator._server' in sys.modules)"
+        " print('aiohttp.web' in sys.modules, 'imgperms_async.emulator._http' in sys.modules)"
     )
     shown = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert shown.split() == ["False", "False"]
+
+
+def test_names_outside_images_and_a_policy_file_reach_the_emulator(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, aws: AwsClients
+) -> None:
+    served: list[Emulator] = []
+    monkeypatch.setattr("imgperms_async.emulator._serve.run_emulator", served.append)
+    member = list(Emulator(accounts=2, seed=3).scoped_truth.images)[1]
+    policy = tmp_path / "caller.json"
+    policy.write_text('{"Statement": {"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}}')
+    result = CliRunner().invoke(
+        emulator,
+        ["--accounts", "2", "--seed", "3", "--account-name", f"{member}=<b>x</b>",
+         "--inbound-outside", "2", "--caller-policy", str(policy)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (running,) = served
+    truth = running.scoped_truth
+    assert truth.organization is not None
+    assert truth.organization.accounts[1].name == "<b>x</b>"
+    assert truth.inbound == Emulator(accounts=2, seed=3, inbound_outside=2).scoped_truth.inbound
+    with running, pytest.raises(ClientError, match="UnauthorizedOperation"):
+        aws(running, "ec2").describe_regions()

@@ -26,11 +26,12 @@ from imgperms_async.emulator import Emulator, EmulatorCredentials
 Post = Callable[..., Awaitable[Answer]]
 # One cheap call per service, as boto3 names them.
 CALLS = {
-    "workspaces": ("describe_workspace_images", {}),
+    "workspaces": ("describe_workspace_images", {"ImageType": "OWNED"}),
     "sts": ("get_caller_identity", {}),
     "organizations": ("describe_organization", {}),
     "ec2": ("describe_regions", {}),
     "resourcegroupstaggingapi": ("get_resources", {}),
+    "securityhub": ("get_findings", {}),
 }
 INVALID_TOKEN = "The security token included in the request is invalid."
 
@@ -58,6 +59,7 @@ STRANGER = EmulatorCredentials("AKIASTRANGER00000000", "no-such-secret")
         ("organizations", 400, "InvalidSignatureException"),
         ("ec2", 401, "AuthFailure"),
         ("resourcegroupstaggingapi", 400, "InvalidSignatureException"),
+        ("securityhub", 403, "InvalidSignatureException"),
     ],
 )
 def test_a_wrong_secret_is_refused_by_every_service(
@@ -76,6 +78,7 @@ def test_a_wrong_secret_is_refused_by_every_service(
         ("organizations", 400, "UnrecognizedClientException"),
         ("ec2", 401, "AuthFailure"),
         ("resourcegroupstaggingapi", 400, "UnrecognizedClientException"),
+        ("securityhub", 403, "UnrecognizedClientException"),
     ],
 )
 def test_an_unknown_key_is_refused_by_every_service(
@@ -93,6 +96,7 @@ def test_an_unknown_key_is_refused_by_every_service(
         ("organizations", 400, "UnrecognizedClientException", INVALID_TOKEN),
         ("ec2", 401, "AuthFailure", "AWS was not able to validate the provided access credentials"),
         ("resourcegroupstaggingapi", 400, "UnrecognizedClientException", INVALID_TOKEN),
+        ("securityhub", 403, "UnrecognizedClientException", INVALID_TOKEN),
     ],
 )
 def test_a_region_the_account_has_not_enabled_is_refused_as_an_invalid_token(
@@ -118,6 +122,7 @@ def test_a_region_the_account_has_not_enabled_is_refused_as_an_invalid_token(
         ("organizations", 400, "InvalidSignatureException", None),
         ("ec2", 401, "AuthFailure", "AWS was not able to validate the provided access credentials"),
         ("resourcegroupstaggingapi", 400, "InvalidSignatureException", None),
+        ("securityhub", 403, "InvalidSignatureException", None),
     ],
 )
 def test_a_region_that_does_not_exist_is_refused_by_every_service(
@@ -344,6 +349,7 @@ def test_the_log_and_stats_carry_the_account_and_region_each_call_reached(
         ("organizations", 400, "InvalidSignatureException"),
         ("ec2", 400, "RequestExpired"),
         ("resourcegroupstaggingapi", 400, "InvalidSignatureException"),
+        ("securityhub", 403, "InvalidSignatureException"),
     ],
 )
 def test_a_signature_ten_minutes_old_is_refused_by_every_service(
@@ -357,7 +363,11 @@ def test_a_signature_ten_minutes_old_is_refused_by_every_service(
 
 @pytest.mark.parametrize(
     ("service", "code"),
-    [("ec2", "AuthFailure"), ("resourcegroupstaggingapi", "InvalidSignatureException")],
+    [
+        ("ec2", "AuthFailure"),
+        ("resourcegroupstaggingapi", "InvalidSignatureException"),
+        ("securityhub", "InvalidSignatureException"),
+    ],
 )
 def test_regional_services_refuse_a_real_region_the_emulator_does_not_serve(
     organization: Emulator, aws: AwsClients, service: str, code: str

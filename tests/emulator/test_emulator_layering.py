@@ -1,8 +1,11 @@
-"""The emulator is a side branch: it imports nothing of the client and no botocore signer."""
+"""The emulator is a side branch: it imports nothing of the client and no botocore signer, loads
+no HTTP server until it serves, and states its public names once."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import imgperms_async.emulator as emulator_package
@@ -21,7 +24,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def emulator_imports() -> set[str]:
-    return set().union(*(imported_modules(path) for path in PACKAGE_DIR.glob("*.py")))
+    return set().union(*(imported_modules(path) for path in PACKAGE_DIR.rglob("*.py")))
 
 
 def test_emulator_imports_nothing_from_the_client_package() -> None:
@@ -39,14 +42,34 @@ def test_emulator_does_not_depend_on_botocore() -> None:
     )
 
 
-def test_public_names_are_exported_sorted() -> None:
-    assert emulator_package.__all__ == sorted(emulator_package.__all__)
-    assert set(emulator_package.__all__) == {
-        "AccountTruth",
-        "Emulator",
-        "EmulatorCredentials",
-        "OrganizationTruth",
-        "RequestRecord",
-        "ScopedTruth",
-        "run_emulator",
+def test_only_the_http_module_imports_aiohttps_server() -> None:
+    importers = {
+        path.relative_to(PACKAGE_DIR).as_posix()
+        for path in PACKAGE_DIR.rglob("*.py")
+        if {"aiohttp", "aiohttp.web"} & imported_modules(path)
     }
+    assert importers == {"_http.py"}
+
+
+def test_importing_the_package_loads_no_http_server() -> None:
+    code = "import sys, imgperms_async.emulator; print('aiohttp.web' in sys.modules)"
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.split() == ["False"]
+
+
+def test_public_names_are_the_package_re_exports_sorted() -> None:
+    exported = emulator_package.__all__
+    re_exported = {
+        alias.asname
+        for node in ast.parse((PACKAGE_DIR / "__init__.py").read_text()).body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname == alias.name
+    }
+    assert exported == sorted(re_exported)
+    assert {"Emulator", "EmulatorCredentials", "ScopedTruth"} <= set(exported)
+    assert all(getattr(emulator_package, name).__module__.startswith(
+        "imgperms_async.emulator._"
+    ) for name in exported)  # fmt: skip

@@ -11,8 +11,8 @@ import pytest
 
 from imgperms_async.emulator import Emulator
 from imgperms_async.emulator._errors import ServiceError
-from imgperms_async.emulator._state import generate_shares
-from imgperms_async.emulator._tokens import PageTokens
+from imgperms_async.emulator._page_tokens import PageTokens
+from imgperms_async.emulator._seeding.images import generate_shares
 
 
 def test_same_seed_generates_the_same_truth() -> None:

@@ -69,7 +69,9 @@ def test_assuming_the_role_in_every_member_lists_its_images_in_every_region(
         )
         for region, images in truth.images[account].items():
             workspaces = aws(organization, "workspaces", region=region, **keys)
-            listed = workspaces.get_paginator("describe_workspace_images").paginate()
+            listed = workspaces.get_paginator("describe_workspace_images").paginate(
+                ImageType="OWNED"
+            )
             ids = [image["ImageId"] for page in listed for image in page["Images"]]
             assert {image: all_permissions(workspaces, image) for image in ids} == images
 

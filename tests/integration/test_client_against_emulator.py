@@ -222,7 +222,7 @@ async def test_leaving_fan_out_early_leaves_no_task_and_closes_connections() -> 
                     break
             assert asyncio.all_tasks() - before == set()
             transport = client._open.transport  # type: ignore[union-attr]
-        assert transport._session is None
+        assert transport._session is None  # type: ignore[union-attr]
 
 
 async def test_breaking_out_without_aclosing_is_cleaned_up_by_client_close() -> None:

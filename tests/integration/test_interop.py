@@ -63,7 +63,8 @@ def our_client(endpoint_url: str) -> ImagePermissionsClient:
         endpoint_url=endpoint_url,
         region_name="us-east-1",
         config=ClientConfig(max_attempts=1),
-        **CREDENTIALS,
+        aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
     )
 
 
@@ -149,6 +150,7 @@ def without_volatile_metadata(response: dict[str, Any]) -> dict[str, Any]:
     return {**response, "ResponseMetadata": {**metadata, "HTTPHeaders": headers}}
 
 
+@pytest.mark.slow
 async def test_answers_equal_boto3s_from_motos_server(moto_endpoint: str) -> None:
     accounts = ["111122223333", "444455556666", "777788889999"]
     image_id = await asyncio.to_thread(seed_moto_image, moto_endpoint, accounts)
@@ -163,6 +165,7 @@ async def test_answers_equal_boto3s_from_motos_server(moto_endpoint: str) -> Non
     assert image_id in owned
 
 
+@pytest.mark.slow
 async def test_image_listing_equals_boto3s_from_motos_server(moto_endpoint: str) -> None:
     await asyncio.to_thread(seed_moto_image, moto_endpoint, [])
     expected = await asyncio.to_thread(

@@ -27,6 +27,9 @@ from imgperms_async import (
     ScopeResult,
 )
 
+pytestmark = pytest.mark.slow
+"""moto's server runs in a thread of this process: the slow lane."""
+
 REGIONS = ("us-east-1", "eu-west-1")
 OUTSIDERS = [f"{n:012d}" for n in range(900_000_000_001, 900_000_000_031)]
 Answer = dict[tuple[str, str, str], tuple[str, ...]]

@@ -24,7 +24,7 @@ from imgperms_async.emulator import Emulator
 
 from .conftest import client_for as emulator_client_for
 
-KEYS = {"aws_access_key_id": "AKIDLOOP", "aws_secret_access_key": "loop-secret"}
+KEYS: dict[str, Any] = {"aws_access_key_id": "AKIDLOOP", "aws_secret_access_key": "loop-secret"}
 
 
 def client_for(endpoint_url: str, **config: Any) -> ImagePermissionsClient:

@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 import trustme
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from botocore.exceptions import (
     ConnectionClosedError,
     EndpointConnectionError,
@@ -41,7 +42,7 @@ async def transport() -> AsyncIterator[AiohttpTransport]:
         yield opened
 
 
-def app(**routes: web.Handler) -> web.Application:
+def app(**routes: Handler) -> web.Application:
     application = web.Application()
     for path, handler in routes.items():
         application.router.add_route("*", "/" + path.removeprefix("root").strip("_"), handler)

@@ -7,6 +7,8 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,22 +20,27 @@ from imgperms_async import (
     ClientClosedError,
     ClientConfig,
     HttpRequest,
+    Identity,
     ImagePermissionsClient,
+    InvalidSettingError,
     MockResponse,
     MockTransport,
     ParamValidationError,
     ResourceNotFoundException,
+    ServiceClient,
 )
-from imgperms_async._botocore_settings import Settings
-from imgperms_async._client import _rate_limiter
+from imgperms_async._aws_config import RetrySettings, ServiceEndpoint
+from imgperms_async._client import Resolved, make_transport, scope_client
 from imgperms_async._client_config import RetryMode
-from imgperms_async._credentials import Credentials
+from imgperms_async._credentials import Credentials, StaticCredentialSource
+from imgperms_async._pipeline import CallPipeline, rate_limiter
 from imgperms_async._ratelimit import (
     AdaptiveRateLimiter,
     FixedRateLimiter,
     NoRateLimiter,
     SlowStart,
 )
+from imgperms_async._retry import Retrier
 from imgperms_async.emulator import EmulatorCredentials
 from imgperms_async.emulator._sigv4 import SignedRequest, SigV4Verifier
 
@@ -42,8 +49,12 @@ IMAGE = "wsi-abc123def"
 PAGE = {"ImageId": IMAGE, "ImagePermissions": [{"SharedAccountId": "111122223333"}]}
 
 
-def answering(body: dict[str, Any], *, status: int = 200, **headers: str) -> MockTransport:
-    return MockTransport(lambda request: MockResponse(status, headers, json.dumps(body).encode()))
+def answering(
+    body: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None
+) -> MockTransport:
+    return MockTransport(
+        lambda request: MockResponse(status, headers or {}, json.dumps(body).encode())
+    )
 
 
 def client(transport: MockTransport | None = None, **overrides: Any) -> ImagePermissionsClient:
@@ -120,7 +131,7 @@ async def test_tampered_body_fails_the_independent_verifier() -> None:
 
 
 async def test_response_is_shaped_like_boto3() -> None:
-    transport = answering({**PAGE, "NextToken": "next"}, **{"x-amzn-RequestId": "rid-1"})
+    transport = answering({**PAGE, "NextToken": "next"}, headers={"x-amzn-RequestId": "rid-1"})
     async with client(transport) as c:
         response = await c.describe_workspace_image_permissions(ImageId=IMAGE)
     metadata = response.pop("ResponseMetadata")
@@ -282,19 +293,8 @@ async def test_a_plain_break_out_of_fan_out_sends_nothing_more() -> None:
         assert len(transport.requests) == sent <= 8
 
 
-def settings_of(retry_mode: RetryMode | None = None) -> Settings:
-    return Settings(
-        region_name="us-east-1",
-        endpoint_url="https://workspaces.us-east-1.amazonaws.com",
-        credentials=Credentials("AKIDEXAMPLE", "secret"),
-        ca_bundle=None,
-        max_attempts=None,
-        retry_mode=retry_mode,
-    )
-
-
 def test_max_rate_in_adaptive_mode_is_the_ceiling_of_the_adaptive_limiter() -> None:
-    limiter = _rate_limiter(ClientConfig(max_rate=2.0), settings_of())
+    limiter = rate_limiter(ClientConfig(max_rate=2.0), RetrySettings())
 
     assert isinstance(limiter, AdaptiveRateLimiter)
     assert limiter.enabled
@@ -312,6 +312,175 @@ def test_max_rate_in_adaptive_mode_is_the_ceiling_of_the_adaptive_limiter() -> N
 def test_each_retry_mode_and_max_rate_gets_its_limiter(
     retry_mode: RetryMode, max_rate: float | None, kind: type[object]
 ) -> None:
-    limiter = _rate_limiter(ClientConfig(max_rate=max_rate), settings_of(retry_mode))
+    limiter = rate_limiter(ClientConfig(max_rate=max_rate), RetrySettings(retry_mode=retry_mode))
 
     assert isinstance(limiter, kind)
+
+
+def test_the_retry_mode_of_the_config_beats_botocores() -> None:
+    limiter = rate_limiter(
+        ClientConfig(retry_mode="standard"), RetrySettings(retry_mode="adaptive")
+    )
+
+    assert isinstance(limiter, NoRateLimiter)
+
+
+# --- who calls: an Identity or boto3's keywords -----------------------------------------------
+
+
+async def test_an_identity_is_the_same_as_boto3s_keywords() -> None:
+    transport = answering(PAGE)
+    identity = Identity(
+        region_name="eu-west-1",
+        endpoint_url=ENDPOINT,
+        aws_access_key_id="AKIDUNIT",
+        aws_secret_access_key="unit-secret",
+    )
+    async with ImagePermissionsClient(
+        identity=identity, config=ClientConfig(max_attempts=1), transport=transport
+    ) as c:
+        await c.describe_workspace_image_permissions(ImageId=IMAGE)
+        assert (c.region_name, c.endpoint_url) == ("eu-west-1", ENDPOINT)
+    assert "/eu-west-1/workspaces/aws4_request" in transport.requests[0].headers["Authorization"]
+
+
+def test_an_identity_and_boto3s_keywords_together_are_refused() -> None:
+    with pytest.raises(InvalidSettingError, match="identity= or region_name"):
+        ImagePermissionsClient(identity=Identity(), region_name="us-east-1")
+
+
+def test_a_bad_argument_is_refused_when_the_client_is_made() -> None:
+    with pytest.raises(InvalidSettingError, match="eu-wset-1"):
+        ImagePermissionsClient(region_name="eu-wset-1")
+
+
+# --- a client whose settings are already resolved (an audit's scope) --------------------------
+
+
+def resolved(url: str = ENDPOINT, region: str = "ap-south-1") -> Resolved:
+    return Resolved(
+        ServiceEndpoint(url, region, "workspaces"),
+        StaticCredentialSource(Credentials("AKIDSCOPE", "scope-secret")),
+        RetrySettings(max_attempts=1),
+    )
+
+
+async def test_a_scope_client_uses_its_endpoint_and_credentials_without_reading_botocore(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        "imgperms_async._client.read_config", lambda *a, **k: pytest.fail("configuration read")
+    )
+    transport = answering(PAGE)
+    async with scope_client(resolved(), config=ClientConfig(), transport=transport) as c:
+        await c.describe_workspace_image_permissions(ImageId=IMAGE)
+        assert c.region_name == "ap-south-1"
+    authorization = transport.requests[0].headers["Authorization"]
+    assert "Credential=AKIDSCOPE/" in authorization
+    assert "/ap-south-1/workspaces/aws4_request" in authorization
+
+
+async def test_a_scope_client_leaves_the_shared_transport_open() -> None:
+    closed: list[bool] = []
+
+    class Shared(MockTransport):
+        async def aclose(self) -> None:
+            closed.append(True)
+
+    async with scope_client(
+        resolved(), config=ClientConfig(), transport=Shared(lambda r: MockResponse())
+    ):
+        pass
+
+    assert closed == []
+
+
+def test_the_transport_made_uses_botocores_ca_bundle_when_the_config_names_none(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(InvalidSettingError, match=r"from-botocore\.pem"):
+        make_transport(ClientConfig(), RetrySettings(ca_bundle=str(tmp_path / "from-botocore.pem")))
+
+
+def test_the_ca_bundle_of_the_config_beats_botocores(tmp_path: Path) -> None:
+    with pytest.raises(InvalidSettingError, match=r"from-config\.pem"):
+        make_transport(
+            ClientConfig(ca_bundle=str(tmp_path / "from-config.pem")),
+            RetrySettings(ca_bundle=str(tmp_path / "from-botocore.pem")),
+        )
+
+
+# --- any modeled operation, over the same pipeline --------------------------------------------
+
+
+def pipeline(transport: MockTransport, service: str = "organizations") -> CallPipeline:
+    return CallPipeline(
+        service_endpoint=ServiceEndpoint("https://example.test", "us-east-1", service),
+        credentials=StaticCredentialSource(Credentials("AKIDPIPE", "pipe-secret")),
+        transport=transport,
+        config=ClientConfig(max_attempts=2, retry_mode="standard"),
+        retry=RetrySettings(),
+    )
+
+
+async def test_a_service_client_calls_any_modeled_operation_by_name() -> None:
+    transport = answering({"Organization": {"Id": "o-abc", "MasterAccountId": "111122223333"}})
+    organizations = ServiceClient("organizations", pipeline(transport))
+
+    answer = await organizations.call("DescribeOrganization")
+
+    assert answer["Organization"]["Id"] == "o-abc"
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    (request,) = transport.requests
+    assert request.headers["X-Amz-Target"] == "AWSOrganizationsV20161128.DescribeOrganization"
+    assert "/us-east-1/organizations/aws4_request" in request.headers["Authorization"]
+
+
+async def test_a_service_client_validates_before_sending() -> None:
+    transport = answering({})
+    organizations = ServiceClient("organizations", pipeline(transport))
+
+    with pytest.raises(ParamValidationError, match="MaxResults"):
+        await organizations.call("ListAccounts", MaxResults="many")
+
+    assert transport.requests == []
+
+
+async def test_a_service_client_retries_as_every_call_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(secs: float) -> None:
+        slept.append(secs)
+
+    monkeypatch.setattr("imgperms_async._pipeline.Retrier", partial(Retrier, sleep=sleep))
+    answers = iter(
+        [
+            MockResponse(500, {}, b'{"__type": "InternalFailure"}'),
+            MockResponse(body=b'{"Accounts": []}'),
+        ]
+    )
+    transport = MockTransport(lambda request: next(answers))
+    organizations = ServiceClient("organizations", pipeline(transport))
+
+    answer = await organizations.call("ListAccounts")
+
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 1
+    assert len(transport.requests) == 2
+    assert organizations.stats.snapshot().retries == 1
+    assert len(slept) == 1, "it backed off once, on the injected sleep"
+
+
+async def test_an_update_error_carries_its_modeled_members_as_boto3s_does() -> None:
+    transport = answering(
+        {"__type": "ResourceNotFoundException", "message": "gone", "ResourceId": IMAGE},
+        status=400,
+    )
+    async with client(transport) as c:
+        with pytest.raises(ResourceNotFoundException) as caught:
+            await c.update_workspace_image_permission(
+                ImageId=IMAGE, SharedAccountId="111122223333", AllowCopyImage=False
+            )
+    response: dict[str, Any] = dict(caught.value.response)
+    assert (response["ResourceId"], response["message"]) == (IMAGE, "gone")

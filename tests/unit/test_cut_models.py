@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from botocore.loaders import Loader
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 
-from imgperms_async._botocore_settings import CUT_MODELS, BotocoreSession
+from imgperms_async._aws_config import read_config
+from imgperms_async._identity import Identity
+from imgperms_async._modeled import CUT_MODELS, ModeledOperation, service_model
 
 CUTS = sorted(CUT_MODELS.glob("*/*/service-2.json"))
 REGIONS_ANSWER = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -36,6 +38,12 @@ def cut_model(cut: Path) -> ServiceModel:
 
 def describe_regions(model: ServiceModel) -> OperationModel:
     return model.operation_model("DescribeRegions")
+
+
+def output_of(operation: OperationModel) -> Shape:
+    shape = operation.output_shape
+    assert shape is not None
+    return shape
 
 
 def test_there_is_a_cut_model_of_ec2() -> None:
@@ -76,7 +84,7 @@ def test_the_cut_ec2_model_reads_regions_as_botocores_whole_model_does() -> None
     answer = {"body": REGIONS_ANSWER, "headers": {}, "status_code": 200}
 
     read = [
-        create_parser("ec2").parse(answer, describe_regions(model).output_shape)
+        create_parser("ec2").parse(answer, output_of(describe_regions(model)))
         for model in (whole_model(cut), cut_model(cut))
     ]
 
@@ -87,8 +95,23 @@ def test_the_cut_ec2_model_reads_regions_as_botocores_whole_model_does() -> None
     ]
 
 
-def test_a_session_loads_the_cut_model_before_botocores(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_modeled_operations_load_the_cut_model_before_botocores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("AWS_DATA_PATH", raising=False)
-    configured = BotocoreSession(profile_name=None, endpoint_url=None)
 
-    assert configured.session.get_service_model("ec2").operation_names == ["DescribeRegions"]
+    assert service_model("ec2").operation_names == ["DescribeRegions"]
+    assert ModeledOperation("ec2", "DescribeRegions").model.service_model.operation_names == [
+        "DescribeRegions"
+    ]
+
+
+def test_a_botocore_session_read_for_the_caller_loads_the_cut_model_before_botocores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    config = read_config(Identity(region_name="us-east-1"))
+
+    session = config._session  # what botocore itself would load through the caller's session
+    assert session is not None
+    assert session.get_service_model("ec2").operation_names == ["DescribeRegions"]

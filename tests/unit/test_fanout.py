@@ -1,12 +1,15 @@
-"""Fan-out: a fixed pool of workers, one result per distinct id, nothing left running after."""
+"""Fan-out: a pool of workers started as the input needs them, up to ``concurrency``; one result
+per distinct id; nothing left running after."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 import pytest
+from fakes import settle
 
 from imgperms_async import ImagePermissionsResult, ParamValidationError
 from imgperms_async._fanout import FanOut
@@ -70,7 +73,8 @@ async def test_async_iterables_are_consumed_lazily() -> None:
 
 async def test_ordered_results_keep_input_order_despite_uneven_latency() -> None:
     async def fetch(image_id: str) -> ImagePermissionsResult:
-        await asyncio.sleep(0.001 * (int(image_id[-2:]) % 7))
+        for _ in range(int(image_id[-2:]) * 3 % 7):  # uneven latency, in loop turns
+            await asyncio.sleep(0)
         return await instant(image_id)
 
     ids = [image(n) for n in range(60)]
@@ -172,6 +176,78 @@ async def test_a_plain_break_stops_the_workers_at_once() -> None:
         await asyncio.sleep(0)
 
     assert asyncio.all_tasks() - before == set()
+
+
+class CountingSpawn:
+    """Starts workers as ``asyncio.create_task`` does, counting them (the feeder is one)."""
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    def __call__(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        self.started += 1
+        return asyncio.get_running_loop().create_task(work)
+
+    @property
+    def workers(self) -> int:
+        return self.started - 1
+
+
+async def test_one_image_starts_one_worker() -> None:
+    spawn = CountingSpawn()
+
+    results = await collect(FanOut([image(1)], instant, concurrency=32, spawn=spawn))
+
+    assert [r.image_id for r in results] == [image(1)]
+    assert spawn.workers == 1
+
+
+async def test_an_empty_or_invalid_input_starts_no_worker() -> None:
+    spawn = CountingSpawn()
+
+    await collect(FanOut(["nope", "also-not"], instant, concurrency=32, spawn=spawn))
+
+    assert spawn.workers == 0
+
+
+async def test_an_input_slower_than_the_answers_is_served_by_one_worker() -> None:
+    async def trickle() -> AsyncIterator[str]:
+        for n in range(50):
+            await settle()  # the next id comes after the last one was answered
+            yield image(n)
+
+    spawn = CountingSpawn()
+
+    results = await collect(FanOut(trickle(), instant, concurrency=32, spawn=spawn))
+
+    assert len(results) == 50
+    assert spawn.workers == 1, "a worker is started only when none is idle"
+
+
+async def test_slow_images_start_workers_up_to_the_concurrency_and_no_more() -> None:
+    release = asyncio.Event()
+    in_flight = 0
+    peak = 0
+
+    async def slow(image_id: str) -> ImagePermissionsResult:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await release.wait()
+        in_flight -= 1
+        return await instant(image_id)
+
+    spawn = CountingSpawn()
+    fan_out = FanOut([image(n) for n in range(100)], slow, concurrency=8, spawn=spawn)
+    first = asyncio.create_task(anext(fan_out))
+    await settle()
+    assert (spawn.workers, peak) == (8, 8)
+
+    release.set()
+    rest = [await first, *[result async for result in fan_out]]
+
+    assert len(rest) == 100
+    assert (spawn.workers, peak) == (8, 8)
 
 
 async def test_concurrency_below_one_is_rejected() -> None:

@@ -1,4 +1,5 @@
-"""JSON 1.1 answers become boto3-shaped dicts or the right ClientError, whatever the server sends."""
+"""An ``Endpoint`` calls an ``Operation``: the hot path's JSON 1.1 answers become boto3-shaped
+dicts or the right ClientError, whatever the server sends."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from imgperms_async import (
     ThrottlingException,
 )
 from imgperms_async._http import HttpRequest, HttpResponse
-from imgperms_async._protocol import IMAGE_PERMISSIONS, JsonProtocol, parse_error
+from imgperms_async._protocol import IMAGE_PERMISSIONS, Endpoint, JsonOperation, parse_error
 
 OPERATION = "DescribeWorkspaceImagePermissions"
 EMPTY_PAGE = {"ImageId": "wsi-abc123def", "ImagePermissions": []}
@@ -41,26 +42,25 @@ class Recorder:
         self.requests.append(request)
         return self.response
 
-    def observe(self, date: str | None, *, sent_at: float, received_at: float) -> None:
-        self.dates.append((date, sent_at, received_at))
+    def observe(self, date_header: str | None, *, sent_at: float, received_at: float) -> None:
+        self.dates.append((date_header, sent_at, received_at))
+
+
+def endpoint(recorder: Recorder, url: str = "https://workspaces.example") -> Endpoint:
+    return Endpoint(url=url, send=recorder.send, observe_date=recorder.observe)
 
 
 async def call(response: HttpResponse, params: dict[str, Any] | None = None) -> dict[str, Any]:
     recorder = Recorder(response)
-    protocol = JsonProtocol(
-        endpoint_url="https://workspaces.example", send=recorder.send, observe_date=recorder.observe
-    )
-    return await protocol.call(IMAGE_PERMISSIONS, params or {"ImageId": "wsi-abc123def"})
+    return await endpoint(recorder).call(IMAGE_PERMISSIONS, params or {"ImageId": "wsi-abc123def"})
 
 
 async def test_request_is_a_json_1_1_post_to_the_target() -> None:
     recorder = Recorder(answer(200, EMPTY_PAGE))
-    protocol = JsonProtocol(
-        endpoint_url="https://workspaces.example", send=recorder.send, observe_date=recorder.observe
-    )
-    await protocol.call(IMAGE_PERMISSIONS, {"ImageId": "wsi-abc123def", "MaxResults": 5})
+    await endpoint(recorder).call(IMAGE_PERMISSIONS, {"ImageId": "wsi-abc123def", "MaxResults": 5})
     (request,) = recorder.requests
     assert request.url == "https://workspaces.example/"
+    assert request.method == "POST"
     assert request.headers == {
         "Content-Type": "application/x-amz-json-1.1",
         "X-Amz-Target": "WorkspacesService.DescribeWorkspaceImagePermissions",
@@ -100,10 +100,7 @@ async def test_unknown_members_are_dropped() -> None:
 
 async def test_date_header_is_reported_with_send_and_receive_times() -> None:
     recorder = Recorder(answer(200, EMPTY_PAGE, date="Sun, 29 Nov 2026 01:00:00 GMT"))
-    protocol = JsonProtocol(
-        endpoint_url="http://h", send=recorder.send, observe_date=recorder.observe
-    )
-    await protocol.call(IMAGE_PERMISSIONS, {"ImageId": "wsi-abc123def"})
+    await endpoint(recorder, "http://h").call(IMAGE_PERMISSIONS, {"ImageId": "wsi-abc123def"})
     assert recorder.dates == [("Sun, 29 Nov 2026 01:00:00 GMT", 100.0, 100.2)]
 
 
@@ -112,10 +109,11 @@ async def test_date_header_is_reported_with_send_and_receive_times() -> None:
     [
         b"{not json",
         b"[1, 2]",
-        b'{"ImagePermissions": "all"}',
-        b'{"ImagePermissions": [5]}',
-        b'{"ImagePermissions": [{"SharedAccountId": 123}]}',
-        b'{"NextToken": 7}',
+        b'{"ImageId": "wsi-abc123def", "ImagePermissions": "all"}',
+        b'{"ImageId": "wsi-abc123def", "ImagePermissions": [5]}',
+        b'{"ImageId": "wsi-abc123def", "ImagePermissions": [{"SharedAccountId": 123}]}',
+        b'{"ImageId": "wsi-abc123def", "ImagePermissions": [], "NextToken": 7}',
+        b'{"ImageId": "wsi-abc123def"}',
         b"",
     ],
 )
@@ -200,8 +198,9 @@ def test_modeled_members_are_copied_to_the_top_as_boto3_does() -> None:
         ),
         OPERATION,
     )
-    assert error.response["message"] == "gone"
-    assert error.response["ResourceId"] == "wsi-1"
+    response: dict[str, Any] = dict(error.response)
+    assert response["message"] == "gone"
+    assert response["ResourceId"] == "wsi-1"
 
 
 @pytest.mark.parametrize(
@@ -234,3 +233,55 @@ async def test_unknown_members_of_a_permission_are_dropped() -> None:
     body = {**EMPTY_PAGE, "ImagePermissions": [{"SharedAccountId": "111122223333", "Extra": 1}, {}]}
     result = await call(answer(200, body))
     assert result["ImagePermissions"] == [{"SharedAccountId": "111122223333"}, {}]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"status": "ok"}, "ImageId is missing, not 'wsi-abc123def' as asked"),
+        ({"ImagePermissions": []}, "ImageId is missing"),
+        (
+            {"ImageId": "wsi-other0000", "ImagePermissions": []},
+            "ImageId is 'wsi-other0000', not 'wsi-abc123def' as asked",
+        ),
+    ],
+)
+async def test_an_answer_about_another_image_or_none_is_malformed_not_an_empty_page(
+    body: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(MalformedResponseError, match=problem):
+        await call(answer(200, body))
+
+
+async def test_the_endpoint_url_gets_one_trailing_slash() -> None:
+    recorder = Recorder(answer(200, EMPTY_PAGE))
+    await endpoint(recorder, "https://workspaces.example///").call(
+        IMAGE_PERMISSIONS, {"ImageId": "wsi-abc123def"}
+    )
+    assert recorder.requests[0].url == "https://workspaces.example/"
+
+
+async def test_any_operation_is_called_through_the_endpoint() -> None:
+    def shape(params: Any, response: HttpResponse, decoded: Any) -> dict[str, Any]:
+        return {"Echo": decoded, "Asked": dict(params)}
+
+    operation = JsonOperation("Prefix.", "Anything", shape)
+    recorder = Recorder(answer(200, {"x": 1}))
+
+    result = await endpoint(recorder).call(operation, {"A": 2})
+
+    assert recorder.requests[0].headers["X-Amz-Target"] == "Prefix.Anything"
+    assert (result["Echo"], result["Asked"]) == ({"x": 1}, {"A": 2})
+    assert result["ResponseMetadata"]["RequestId"] == "req-1"
+
+
+async def test_the_date_is_observed_before_an_error_is_raised() -> None:
+    recorder = Recorder(answer(400, {"__type": "X"}, date="Sun, 29 Nov 2026 01:00:00 GMT"))
+    with pytest.raises(ClientError):
+        await endpoint(recorder).call(IMAGE_PERMISSIONS, {"ImageId": "wsi-abc123def"})
+    assert recorder.dates == [("Sun, 29 Nov 2026 01:00:00 GMT", 100.0, 100.2)]
+
+
+def test_a_request_is_a_post_unless_told_otherwise() -> None:
+    assert HttpRequest("https://h/", {}, b"").method == "POST"
+    assert HttpRequest("https://h/", {}, b"", "GET").method == "GET"

@@ -666,7 +666,9 @@ async def test_a_resource_error_is_not_remembered() -> None:
 
 async def test_an_untrusted_certificate_is_not_retried_and_is_remembered() -> None:
     shared = retrier(max_attempts=5)
-    untrusted = Script(botocore_exceptions.SSLError(endpoint_url=ENDPOINT, error="unverified"))
+    untrusted = Script(
+        botocore_exceptions.SSLError(endpoint_url=ENDPOINT, error=Exception("unverified"))
+    )
     with pytest.raises(botocore_exceptions.SSLError):
         await shared.call(untrusted)
     later = Script(ok())

@@ -1,14 +1,18 @@
-"""The plan `imgperms unshare` makes of a report: what it may touch, narrowed as asked."""
+"""The plan `imgperms unshare` makes of a report: what it may touch, narrowed as asked, and a
+narrowing that matches nothing in the report refused rather than planned as nothing."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from imgperms_async.cli._reports import Report, read_report
-from imgperms_async.cli._unshare import Plan, plan_from
+import pytest
+
+from imgperms_async import Plan, Record, UnshareRefused, plan_unshares, read_report
+from imgperms_async.cli._unshare import describe_plan
 
 OWNER = "100000000001"
+OTHER_OWNER = "100000000003"
 MEMBER = "100000000002"
 OUTSIDER = "200000000001"
 OTHER_OUTSIDER = "200000000002"
@@ -30,17 +34,12 @@ def image(image_id: str, classes: dict[str, str], **fields: Any) -> dict[str, An
     }
 
 
-def report_of(*records: dict[str, Any]) -> Report:
+def report_of(*records: dict[str, Any]) -> list[Record]:
     return read_report("".join(json.dumps(r) + "\n" for r in records), source="report.jsonl")
 
 
-def plan(report: Report, **narrowed: frozenset[str]) -> Plan:
-    return plan_from(
-        report,
-        images=narrowed.get("images"),
-        accounts=narrowed.get("accounts"),
-        allowlist=narrowed.get("allowlist", frozenset()),
-    )
+def plan(records: list[Record], **narrowed: Any) -> Plan:
+    return plan_unshares(records, **narrowed)
 
 
 def unshares(made: Plan) -> dict[str, tuple[str, ...]]:
@@ -57,6 +56,16 @@ def test_the_plan_is_the_external_accounts_of_each_image() -> None:
     assert unshares(plan(report_of(MIXED))) == {"wsi-aaaaaaaaa": (OUTSIDER, OTHER_OUTSIDER)}
 
 
+def test_each_unshare_names_its_owner_and_region() -> None:
+    [unshare] = plan(report_of(MIXED)).unshares
+    assert (unshare.account_id, unshare.account_name, unshare.region) == (
+        OWNER,
+        "owner",
+        "us-east-1",
+    )
+    assert unshare.to_json()["unshare_account_ids"] == [OUTSIDER, OTHER_OUTSIDER]
+
+
 def test_an_image_shared_with_nobody_outside_is_not_in_the_plan() -> None:
     made = plan(report_of(image("wsi-bbbbbbbbb", {MEMBER: "organization"})))
 
@@ -64,8 +73,15 @@ def test_an_image_shared_with_nobody_outside_is_not_in_the_plan() -> None:
     assert made.count == 0
 
 
+@pytest.mark.parametrize("share_class", ["unknown", "excepted", "allowlisted", "organization"])
+def test_a_share_not_known_to_be_outside_is_never_planned(share_class: str) -> None:
+    made = plan(report_of(image("wsi-bbbbbbbbb", {OUTSIDER: share_class})))
+
+    assert made.unshares == ()
+
+
 def test_an_account_allowlisted_at_unshare_is_not_planned() -> None:
-    made = plan(report_of(MIXED), allowlist=frozenset({OUTSIDER}))
+    made = plan(report_of(MIXED), allowlist={OUTSIDER})
 
     assert unshares(made) == {"wsi-aaaaaaaaa": (OTHER_OUTSIDER,)}
 
@@ -78,9 +94,9 @@ def test_the_owner_is_not_planned_even_when_classed_external() -> None:
 
 def test_accounts_asked_for_and_not_planned_are_left_alone_with_why() -> None:
     owned = image("wsi-ccccccccc", {OWNER: "external"})
-    asked = frozenset({OWNER, MEMBER, ALLOWED, "999999999999"})
+    asked = {OWNER, MEMBER, ALLOWED, "999999999999"}
 
-    made = plan(report_of(MIXED, owned), accounts=asked)
+    made = plan(report_of(MIXED, owned), shared_with=asked)
 
     assert made.unshares == ()
     assert dict(made.left_alone) == {
@@ -110,13 +126,40 @@ def test_one_account_reports_plan_the_accounts_outside_their_allowlist() -> None
 def test_image_and_account_narrow_the_plan() -> None:
     other = image("wsi-eeeeeeeee", {OUTSIDER: "external"})
 
-    made = plan(
-        report_of(MIXED, other),
-        images=frozenset({"wsi-aaaaaaaaa"}),
-        accounts=frozenset({OUTSIDER}),
-    )
+    made = plan(report_of(MIXED, other), images={"wsi-aaaaaaaaa"}, shared_with={OUTSIDER})
 
     assert unshares(made) == {"wsi-aaaaaaaaa": (OUTSIDER,)}
+
+
+def test_owners_narrow_the_plan_to_their_images() -> None:
+    other = image("wsi-eeeeeeeee", {OUTSIDER: "external"}, account_id=OTHER_OWNER)
+
+    made = plan(report_of(MIXED, other), owners={OTHER_OWNER})
+
+    assert unshares(made) == {"wsi-eeeeeeeee": (OUTSIDER,)}
+
+
+def test_regions_narrow_the_plan() -> None:
+    west = image("wsi-eeeeeeeee", {OUTSIDER: "external"}, region="eu-west-1")
+
+    made = plan(report_of(MIXED, west), regions={"eu-west-1"})
+
+    assert unshares(made) == {"wsi-eeeeeeeee": (OUTSIDER,)}
+
+
+@pytest.mark.parametrize(
+    ("narrowed", "named"),
+    [
+        ({"images": {"wsi-zzzzzzzzz"}}, "image 'wsi-zzzzzzzzz'"),
+        ({"owners": {"999999999999"}}, "account '999999999999'"),
+        ({"regions": {"eu-west-1"}}, "region 'eu-west-1'"),
+    ],
+)
+def test_narrowing_to_what_the_report_does_not_hold_is_refused_naming_it(
+    narrowed: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(UnshareRefused, match=f"the report has no {named}"):
+        plan(report_of(MIXED), **narrowed)
 
 
 def test_an_image_recorded_twice_is_planned_once_with_every_account() -> None:
@@ -128,7 +171,7 @@ def test_an_image_recorded_twice_is_planned_once_with_every_account() -> None:
 
     assert unshares(made) == {"wsi-aaaaaaaaa": (OUTSIDER, OTHER_OUTSIDER)}
     assert made.count == 2
-    assert made.describe() == "2 unshares on 1 image in 1 account"
+    assert describe_plan(made) == "2 unshares on 1 image in 1 account"
 
 
 def test_the_same_image_id_in_two_regions_is_two_unshares() -> None:
@@ -148,7 +191,35 @@ def test_an_account_another_record_protects_is_never_planned() -> None:
     yesterday = image("wsi-aaaaaaaaa", {OUTSIDER: "external", OTHER_OUTSIDER: "external"})
     today = image("wsi-aaaaaaaaa", {OUTSIDER: "organization", OTHER_OUTSIDER: "external"})
 
-    made = plan(report_of(yesterday, today), accounts=frozenset({OUTSIDER, OTHER_OUTSIDER}))
+    made = plan(report_of(yesterday, today), shared_with={OUTSIDER, OTHER_OUTSIDER})
 
     assert unshares(made) == {"wsi-aaaaaaaaa": (OTHER_OUTSIDER,)}
     assert dict(made.left_alone) == {OUTSIDER: "a member of the organization"}
+
+
+def test_images_shared_in_are_counted_and_never_planned() -> None:
+    shared_in = {
+        "kind": "inbound",
+        "account_id": OWNER,
+        "account_name": "owner",
+        "region": "us-east-1",
+        "image_id": "wsi-fffffffff",
+        "image_name": None,
+        "owner_account_id": OUTSIDER,
+        "owner_class": "external",
+    }
+
+    made = plan(report_of(shared_in))
+
+    assert (made.unshares, made.inbound) == ((), 1)
+
+
+def test_an_image_the_report_says_disappeared_is_not_planned() -> None:
+    gone = image(
+        "wsi-aaaaaaaaa",
+        {OUTSIDER: "external"},
+        change="disappeared",
+        removed_account_ids=[OUTSIDER],
+    )
+
+    assert plan(report_of(gone)).unshares == ()
