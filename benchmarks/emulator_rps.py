@@ -183,11 +183,18 @@ def measure(options: list[str], args: argparse.Namespace) -> tuple[float, float]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    summary = " ".join(__doc__.split("\n\n", 1)[0].split())
+    parser = argparse.ArgumentParser(
+        description=summary,
+        epilog="example: .venv/bin/python benchmarks/emulator_rps.py --duration 5 --rounds 3",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument("--concurrency", type=int, default=64, help="connections in flight")
     parser.add_argument("--rounds", type=int, default=1, help="rounds; medians are reported")
-    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument(
+        "--images", type=int, default=200, help="images of the one-account emulator"
+    )
     args = parser.parse_args()
     pin(DRIVER_CPU)
     runs = {

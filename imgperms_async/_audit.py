@@ -290,6 +290,7 @@ class Audit:
         self._membership_complete = False
         """Whether every member is known, so any other account is ``external``, not ``unknown``."""
         self._scopes_done = 0
+        self._scopes_total = 0
         self._accounts_reached = 0
         self._images = 0
         self.members: frozenset[str] | None = None
@@ -338,7 +339,7 @@ class Audit:
             accounts=len(self._targets),
             accounts_reached=self._accounts_reached,
             roles_assumed=self._reach.roles_assumed,
-            scopes=sum(len(self._regions_for(target)) for target in self._targets),
+            scopes=self._scopes_total,
             scopes_done=self._scopes_done,
             images=self._images,
             images_expected=None
@@ -350,6 +351,7 @@ class Audit:
         reach = await self._exit.enter_async_context(self._reach)
         try:
             await self._discover(reach)
+            self._scopes_total = sum(len(self._regions_for(t)) for t in self._targets)
         except BaseException:
             await self._exit.aclose()
             raise

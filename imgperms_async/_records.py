@@ -15,6 +15,7 @@ an exception past its date is ``"kind": "exception"``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -248,31 +249,15 @@ class ImageRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class InboundRecord:
-    """An image shared into an audited account, with its owner and the owner's class."""
+class InboundRecord(InboundImage):
+    """An image shared into an audited account, with its owner and the owner's class; and,
+    against a baseline, what changed."""
 
-    account_id: str | None
-    account_name: str | None
-    region: str
-    image_id: str
-    image_name: str | None
-    owner_account_id: str
-    owner_class: ShareClass
-    exemption: Exemption | None = None
     change: Change | None = None
 
     @classmethod
     def of(cls, image: InboundImage) -> InboundRecord:
-        return cls(
-            image.account_id,
-            image.account_name,
-            image.region,
-            image.image_id,
-            image.image_name,
-            image.owner_account_id,
-            image.owner_class,
-            image.exemption,
-        )
+        return cls(*(getattr(image, each.name) for each in dataclasses.fields(InboundImage)))
 
     @property
     def key(self) -> tuple[str, str | None, str, str]:

@@ -6,10 +6,11 @@ image's region. A finding is one share outside (or unjudged): its ``Id`` is stab
 run (region, account, image, the account shared with), so a rerun updates it instead of adding
 another; and a finding of an earlier import whose share is gone (unshared, accepted by an
 exception, the image deleted) is imported again as ``PASSED`` and ``ARCHIVED``, as Security Hub
-asks finding providers to resolve one. Findings go in batches of at most 100, paced within
-BatchImportFindings' limit (10 requests per second, burst 30, per account and region); reading
-what is there is GetFindings (3 per second, burst 6). Every finding Security Hub refuses is
-reported with its error, never dropped. A dry run reads, and reports what it would import.
+asks finding providers to resolve one, provided the run looked at it (``_Looked``). Findings go
+in batches of at most 100, paced within BatchImportFindings' limit (10 requests per second, burst
+30, per account and region); reading what is there is GetFindings (3 per second, burst 6). Every
+finding Security Hub refuses is reported with its error, never dropped. A dry run reads, and
+reports what it would import.
 """
 
 from __future__ import annotations
@@ -85,6 +86,28 @@ class SecurityHubImport:
         return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Looked:
+    """What a run looked at in one scope: an earlier finding is resolved only when the run could
+    have seen it again, never because it did not look (images given, not listed; an image it
+    could not read; images shared in, not listed this time)."""
+
+    listed: bool
+    """Every image of the scope was listed: one missing from the run is gone."""
+    audited: frozenset[str]
+    failed: frozenset[str]
+    inbound: bool
+
+    def may_resolve(self, finding: str) -> bool:
+        parts = finding.split("/")
+        if len(parts) != 6:  # not the Id ``finding_id`` makes: leave it be
+            return False
+        kind, image = parts[1], parts[4]
+        if kind == "shared-in":
+            return self.inbound
+        return image not in self.failed and (self.listed or image in self.audited)
+
+
 def finding_id(account_id: str, region: str, image_id: str, other_account: str, kind: str) -> str:
     """Stable for the same share, so a rerun updates rather than adds."""
     return f"imgperms/{kind}/{region}/{account_id}/{image_id}/{other_account}"
@@ -119,13 +142,24 @@ async def import_findings(
         if isinstance(record, ImageRecord | InboundRecord):
             for finding in _findings_of(record, audit.caller_account_id, at):
                 findings.setdefault((record.account_id, record.region), []).append(finding)
+    images: dict[tuple[str | None, str, bool], set[str]] = {}
+    for record in records:
+        if isinstance(record, ImageRecord) and not record.gone:
+            key = (record.account_id, record.region, record.error is None)
+            images.setdefault(key, set()).add(record.image_id)
     result = SecurityHubImport(dry_run)
     slots = asyncio.Semaphore(SCOPES_IN_FLIGHT)
 
     async def scope(key: tuple[str | None, str]) -> None:
+        looked = _Looked(
+            listed=audit.lists_images,
+            audited=frozenset(images.get((*key, True), ())),
+            failed=frozenset(images.get((*key, False), ())),
+            inbound=audit.inbound,
+        )
         async with slots:
             result.scopes.append(
-                await _import_scope(audit, key, findings.get(key, []), dry_run, at)
+                await _import_scope(audit, key, findings.get(key, []), looked, dry_run, at)
             )
 
     await asyncio.gather(*(scope(key) for key in sorted(audited, key=str)))
@@ -260,6 +294,7 @@ async def _import_scope(
     audit: Audit,
     key: tuple[str | None, str],
     current: list[dict[str, Any]],
+    looked: _Looked,
     dry_run: bool,
     at: str,
 ) -> ScopeImport:
@@ -280,7 +315,11 @@ async def _import_scope(
         for finding in current:
             if created.get(finding["Id"]):
                 finding["CreatedAt"] = created[finding["Id"]]
-        gone = [_resolved(finding, at) for finding in active if finding["Id"] not in current_ids]
+        gone = [
+            _resolved(finding, at)
+            for finding in active
+            if finding["Id"] not in current_ids and looked.may_resolve(finding["Id"])
+        ]
         if dry_run:
             outcome.imported, outcome.resolved = len(current), len(gone)
             return outcome

@@ -127,9 +127,12 @@ def plan_unshares(
                 and (not wanted_accounts or account in wanted_accounts)
             )
         )
+    # By owner, region and image: the same plan whatever order the report's records came in.
     unshares = tuple(
         Unshare(first[key].account_id, first[key].account_name, key[1], key[2], tuple(chosen))
-        for key, chosen in targets.items()
+        for key, chosen in sorted(
+            targets.items(), key=lambda item: (item[0][0] or "", *item[0][1:])
+        )
         if chosen
     )
     planned = {account for unshare in unshares for account in unshare.accounts}

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 import click
 
-from imgperms_async import AuditTotals, Baseline, ChangeKind, ErrorInfo, ImageRecord, ScopeRecord
+from imgperms_async import (
+    AuditTotals,
+    Baseline,
+    ChangeKind,
+    ErrorInfo,
+    ImageRecord,
+    InboundRecord,
+    ScopeRecord,
+)
 from imgperms_async.cli._literal import literal
 from imgperms_async.cli._tally import Tally
 
@@ -60,7 +68,8 @@ def summary_lines(tally: Tally, facts: RunFacts) -> list[str]:
     elapsed = facts.elapsed_secs
     rate = totals.requests / elapsed if elapsed > 0 else 0.0
     judged = f"{tally.shared} shared, {tally.flagged} flagged"
-    if tally.unjudged:
+    if tally.unjudged and facts.accounts is not None:
+        # Auditing one account without an allowlist judges nothing, by design: not news.
         judged += f", {tally.unjudged} shared with accounts of unknown membership"
     lines = _new_outside_lines(tally)
     lines += [
@@ -84,10 +93,15 @@ def summary_lines(tally: Tally, facts: RunFacts) -> list[str]:
     return lines
 
 
+def _where(record: ImageRecord | InboundRecord) -> tuple[str, str, str]:
+    """Lines about images come by account, region and image, whatever order they finished in."""
+    return (record.account_id or "", record.region, record.image_id)
+
+
 def _new_outside_lines(tally: Tally) -> list[str]:
     """First of all: what is flagged now and was not in the baseline."""
     lines = []
-    for record in tally.newly_flagged:
+    for record in sorted(tally.newly_flagged, key=_where):
         owner = f"account {record.account_id}, " if record.account_id else ""
         assert record.change is not None
         accounts = ", ".join(map(literal, record.change.newly_flagged))
@@ -115,7 +129,7 @@ def _inbound_lines(tally: Tally) -> list[str]:
         f"{len(tally.inbound_flagged)} from outside, {tally.inbound_unjudged} from accounts of "
         "unknown membership"
     ]
-    for record in tally.inbound_flagged:
+    for record in sorted(tally.inbound_flagged, key=_where):
         owner = f"account {record.account_id}, " if record.account_id else ""
         lines.append(
             f"shared in from outside: {owner}{literal(record.region)}, "
@@ -168,7 +182,7 @@ def _scope_lines(scopes: Sequence[ScopeRecord]) -> list[str]:
             f"{plural(accounts, 'account')} (an opt-in region the account has not enabled: "
             "nothing there to audit)"
         )
-    for scope in scopes:
+    for scope in sorted(scopes, key=lambda s: (s.account_id or "", s.region or "")):
         where = _scope_name(scope)
         if scope.status == "skipped":
             lines.append(f"skipped: {where}: not ACTIVE in the organization")

@@ -89,11 +89,14 @@ class Tally:
         else:
             self._add_image(record)
 
-    def _add_inbound(self, record: InboundRecord) -> None:
+    def _add_change(self, record: ImageRecord | InboundRecord) -> None:
         if record.change is not None:
             self.changes[record.change.kind] += 1
             if record.change.newly_flagged:
                 self.newly_flagged.append(record)
+
+    def _add_inbound(self, record: InboundRecord) -> None:
+        self._add_change(record)
         if record.gone:
             return
         self.inbound += 1
@@ -102,10 +105,7 @@ class Tally:
         self.inbound_unjudged += record.owner_class == "unknown"
 
     def _add_image(self, record: ImageRecord) -> None:
-        if record.change is not None:
-            self.changes[record.change.kind] += 1
-            if record.change.newly_flagged:
-                self.newly_flagged.append(record)
+        self._add_change(record)
         if record.gone:
             return
         if record.error is None:

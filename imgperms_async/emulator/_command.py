@@ -77,7 +77,24 @@ class _Command(click.Command):
             raise OptionError(error.format_message()) from None
 
 
-@click.command("emulator", cls=_Command)
+EXAMPLES = (
+    "\b\nExamples:\n"
+    "  imgperms emulator --images 20 --seed 1             # one account\n"
+    "  imgperms emulator --accounts 6 --aws-limits        # an organization\n"
+    "  imgperms emulator --fault-rate 0.05 --latency 0.2  # unreliable, slow\n"
+    "  imgperms emulator --seed 1 > emulator.env &        # then, once started:\n"
+    "  eval \"$(grep '^export' emulator.env)\"              # AWS calls go there"
+)
+
+
+# -h as well as --help, as under `imgperms`, also for `python -m imgperms_async.emulator`: click keeps
+# the first help option it makes for a command, whichever way the command was first run.
+@click.command(
+    "emulator",
+    cls=_Command,
+    epilog=EXAMPLES,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--host",
     default="127.0.0.1",

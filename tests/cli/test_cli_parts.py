@@ -19,6 +19,7 @@ from imgperms_async import (
     AuditTotals,
     ErrorInfo,
     ImageRecord,
+    InboundRecord,
     InvalidSettingError,
     ParamValidationError,
     ResourceNotFoundException,
@@ -165,6 +166,22 @@ def test_the_summary_says_what_the_run_cost_in_singular_or_plural(count: int, co
     assert lines[:2] == [
         "audited 1 image in 1 region: 0 shared, 0 flagged, 0 errors",
         f"{costs}, {count / 2:.1f} req/s, 2.0 s",
+    ]
+
+
+def test_the_summary_names_images_shared_in_by_account_whatever_order_they_finished() -> None:
+    def shared_in(account_id: str, image_id: str) -> InboundRecord:
+        return InboundRecord(account_id, None, "us-east-1", image_id, None, OUTSIDE, "external")
+
+    finished = [shared_in("3" * 12, "wsi-aaaaaaaaa"), shared_in(INSIDE, "wsi-bbbbbbbbb")]
+    facts = RunFacts(accounts=2, regions=1, elapsed_secs=1.0, totals=AuditTotals())
+
+    lines = summary_lines(Tally.of(finished), facts)
+
+    named = [line.split(",")[0] for line in lines if line.startswith("shared in from outside")]
+    assert named == [
+        f"shared in from outside: account {INSIDE}",
+        f"shared in from outside: account {'3' * 12}",
     ]
 
 

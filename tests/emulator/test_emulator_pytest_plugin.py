@@ -1,8 +1,8 @@
-"""The pytest plugin users get: registered, serving, cleaned up, and the README's examples pass."""
+"""The pytest plugin users get: registered, serving, cleaned up. Its page's examples
+(docs/pytest-plugin.md) run as tests of their own (tests/docs/doc_examples.py)."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,9 +12,6 @@ from pathlib import Path
 import aiohttp
 
 from imgperms_async.emulator import Emulator
-
-README = Path(__file__).parents[2] / "README.md"
-PLUGIN_SECTION = "### Your own tests: the pytest plugin"
 
 
 def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
@@ -41,27 +38,6 @@ def test_the_factory_takes_the_constructors_options(
     assert first.scoped_truth == Emulator(accounts=2, seed=4, images=3).scoped_truth
     assert len(second.truth) == 5
     assert first.endpoint_url != second.endpoint_url
-
-
-def readme_examples() -> list[str]:
-    section = README.read_text().split(PLUGIN_SECTION, 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
-
-
-def test_the_readme_examples_pass_as_a_user_runs_them(tmp_path: Path) -> None:
-    examples = readme_examples()
-    assert len(examples) == 2
-    for number, example in enumerate(examples):
-        (tmp_path / f"test_example_{number}.py").write_text(example)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "2 passed" in run.stdout
 
 
 def test_an_emulator_from_the_factory_stops_after_its_test(tmp_path: Path) -> None:

@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: starts a browser or another process")
-
-
 def unavailable(reason: str) -> NoReturn:
     """Skip, except under CI, where what is missing is a broken install step."""
     if os.environ.get("CI"):

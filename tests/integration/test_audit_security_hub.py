@@ -6,6 +6,7 @@ next import; batches of at most 100; a hub not enabled is that scope's error."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from contextlib import aclosing
 from typing import Any
 
@@ -15,6 +16,8 @@ from organization_support import EVERYWHERE, MANAGEMENT, MEMBERS, organization
 from imgperms_async import (
     Account,
     Audit,
+    ErrorInfo,
+    ImageRecord,
     InvalidSettingError,
     SecurityHubImport,
     error_code,
@@ -241,3 +244,60 @@ async def test_an_audit_that_did_not_ask_who_the_caller_is_resolves_no_finding_s
     assert {scope: set(f) for scope, f in after.items()} == {
         scope: set(f) for scope, f in before.items()
     }
+
+
+def _active_ids(emu: Emulator, account: str) -> dict[Scope, set[str]]:
+    read = boto3_findings(emu, [account], **active_filter())
+    return {scope: set(findings) for scope, findings in read.items()}
+
+
+async def test_an_audit_of_some_images_resolves_no_finding_of_the_others() -> None:
+    """Images given, not listed: what the audit did not look at is no evidence of anything."""
+    with organization() as emu:
+        await audit_and_import(audit_of(emu, "caller", identify_caller=True))
+        before = await asyncio.to_thread(_active_ids, emu, MANAGEMENT)
+        (region, ids), *_ = sorted((r, ids) for (_, r), ids in before.items())
+        image = sorted(ids)[0].split("/")[4]
+        _, again = await audit_and_import(
+            audit_of(emu, "caller", identify_caller=True, image_ids=[image], regions=[region])
+        )
+        after = await asyncio.to_thread(_active_ids, emu, MANAGEMENT)
+
+    assert len({finding_id.split("/")[4] for ids in before.values() for finding_id in ids}) > 1
+    assert again.resolved == 0
+    assert after == before
+
+
+async def test_an_audit_without_inbound_resolves_no_finding_of_an_image_shared_in() -> None:
+    with organization(inbound_outside=2) as emu:
+        await audit_and_import(audit_of(emu, "caller", inbound=True, identify_caller=True))
+        before = await asyncio.to_thread(_active_ids, emu, MANAGEMENT)
+        _, again = await audit_and_import(audit_of(emu, "caller", identify_caller=True))
+        after = await asyncio.to_thread(_active_ids, emu, MANAGEMENT)
+
+    assert any("/shared-in/" in finding_id for ids in before.values() for finding_id in ids)
+    assert again.resolved == 0
+    assert after == before
+
+
+async def test_an_image_that_could_not_be_audited_keeps_its_findings() -> None:
+    with organization() as emu:
+        audit = audit_of(emu, "caller", identify_caller=True)
+        async with asyncio.timeout(HANG_SECS), audit:
+            async with aclosing(audit.results()) as results:
+                records = [record_of(item) async for item in results]
+            await import_findings(audit, records)
+            flagged = next(
+                r
+                for r in records
+                if isinstance(r, ImageRecord) and set(r.share_classes) & set(FLAGGED)
+            )
+            failed = dataclasses.replace(
+                flagged,
+                shared_account_ids=(),
+                share_classes=(),
+                error=ErrorInfo("AccessDeniedException", "denied"),
+            )
+            again = await import_findings(audit, [failed if r is flagged else r for r in records])
+
+    assert again.resolved == 0

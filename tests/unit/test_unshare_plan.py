@@ -56,6 +56,19 @@ def test_the_plan_is_the_external_accounts_of_each_image() -> None:
     assert unshares(plan(report_of(MIXED))) == {"wsi-aaaaaaaaa": (OUTSIDER, OTHER_OUTSIDER)}
 
 
+def test_the_plan_is_in_owner_region_and_image_order_whatever_the_report_order() -> None:
+    later = image("wsi-bbbbbbbbb", {OUTSIDER: "external"}, region="eu-west-1")
+    other = image("wsi-ccccccccc", {OUTSIDER: "external"}, account_id=OTHER_OWNER)
+
+    made = plan(report_of(other, MIXED, later))
+
+    assert [(u.account_id, u.region, u.image_id) for u in made.unshares] == [
+        (OWNER, "eu-west-1", "wsi-bbbbbbbbb"),
+        (OWNER, "us-east-1", "wsi-aaaaaaaaa"),
+        (OTHER_OWNER, "us-east-1", "wsi-ccccccccc"),
+    ]
+
+
 def test_each_unshare_names_its_owner_and_region() -> None:
     [unshare] = plan(report_of(MIXED)).unshares
     assert (unshare.account_id, unshare.account_name, unshare.region) == (
@@ -181,8 +194,8 @@ def test_the_same_image_id_in_two_regions_is_two_unshares() -> None:
     made = plan(report_of(east, west))
 
     assert [(u.region, u.accounts) for u in made.unshares] == [
-        ("us-east-1", (OUTSIDER,)),
         ("eu-west-1", (OUTSIDER,)),
+        ("us-east-1", (OUTSIDER,)),
     ]
 
 

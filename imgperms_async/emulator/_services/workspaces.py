@@ -232,8 +232,11 @@ class Workspaces:
         self._denied_writers = frozenset(deny_writes)
 
     def permissions(self, operation: str, params: Params, call: Call) -> tuple[Permission, ...]:
-        """Image operations act on the image; listing on every image of the account."""
-        image_id = params.get("ImageId") if operation != "DescribeWorkspaceImages" else None
+        """Image operations act on the image; the listing has no resource type, so AWS
+        authorizes it against ``*`` alone (a policy narrowing it to image ARNs denies it)."""
+        if operation == "DescribeWorkspaceImages":
+            return (Permission(f"workspaces:{operation}", "*"),)
+        image_id = params.get("ImageId")
         named = image_id if isinstance(image_id, str) else "*"
         return (Permission(f"workspaces:{operation}", _image_arn(call, named)),)
 
