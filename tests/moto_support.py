@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
+import boto3_clients
 from moto.server import ThreadedMotoServer
 
 MOTO_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -29,7 +29,9 @@ def moto_server() -> Iterator[str]:
 
 
 def moto_client(url: str, service: str, *, region: str = "us-east-1", **keys: Any) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name=region, **(keys or MOTO_KEYS))
+    return boto3_clients.client(
+        service, endpoint_url=url, region_name=region, **(keys or MOTO_KEYS)
+    )
 
 
 def seed_moto_image(

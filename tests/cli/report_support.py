@@ -108,7 +108,7 @@ class Served:
     def share_in(self, record: dict[str, Any], account_id: str) -> None:
         """Share the image of an organization report's ``record`` with ``account_id``, as its
         owner would, through the organization's role in the owner's account."""
-        import boto3
+        import boto3_clients
 
         keys = {
             "AccessKeyId": self.emu.credentials.access_key,
@@ -116,7 +116,7 @@ class Served:
             "SessionToken": None,
         }
         if record["account_id"] != self.emu.account_id:
-            sts = boto3.client(
+            sts = boto3_clients.client(
                 "sts", endpoint_url=self.emu.endpoint_url, region_name="us-east-1",
                 aws_access_key_id=keys["AccessKeyId"],
                 aws_secret_access_key=keys["SecretAccessKey"],
@@ -124,7 +124,7 @@ class Served:
             keys = sts.assume_role(
                 RoleArn=self.emu.role_arn(record["account_id"]), RoleSessionName="share-in"
             )["Credentials"]
-        boto3.client(
+        boto3_clients.client(
             "workspaces", endpoint_url=self.emu.endpoint_url, region_name=record["region"],
             aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
             aws_session_token=keys["SessionToken"],
@@ -159,9 +159,9 @@ def point_at(monkeypatch: pytest.MonkeyPatch, emu: Emulator) -> None:
 def become(monkeypatch: pytest.MonkeyPatch, emu: Emulator, account_id: str) -> dict[str, str]:
     """The environment holds a session of the organization's role in ``account_id`` (as a member
     account's own user would have it), asked of the emulator's STS with boto3; its keys."""
-    import boto3
+    import boto3_clients
 
-    sts = boto3.client(
+    sts = boto3_clients.client(
         "sts",
         endpoint_url=emu.endpoint_url,
         region_name="us-east-1",

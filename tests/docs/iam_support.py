@@ -57,15 +57,16 @@ HOLDERS: Mapping[str, tuple[str, ...]] = {
 
 
 class Run(Enum):
-    """What a user runs, each with the policies it needs besides the audit's."""
+    """What a user runs, each with every policy it needs (an unshare audits first, as does an import)."""
 
-    AUDIT = ()
-    UNSHARE = (UNSHARE,)
-    SECURITY_HUB = (SECURITY_HUB,)
+    AUDIT = (AUDIT_CALLER, MEMBER_ROLE)
+    UNSHARE = (AUDIT_CALLER, MEMBER_ROLE, UNSHARE)
+    SECURITY_HUB = (AUDIT_CALLER, MEMBER_ROLE, SECURITY_HUB)
 
     @property
     def policies(self) -> tuple[str, ...]:
-        return (AUDIT_CALLER, MEMBER_ROLE, *self.value)
+        value: tuple[str, ...] = self.value
+        return value
 
 
 RUN_NEEDING: Mapping[str, Run] = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
+import boto3_clients
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -104,7 +104,7 @@ def aws_client(
         "aws_secret_access_key": cred.secret_key,
         **({"aws_session_token": cred.session_token} if cred.session_token else {}),
     }
-    return boto3.session.Session(**session_keys).client(
+    return boto3_clients.session(**session_keys).client(
         service,
         endpoint_url=target.endpoint_url,
         region_name=region or target.region,

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 
 import aiohttp
-import boto3
+import boto3_clients
 import pytest
 from aiohttp import web
 from organization_support import ACCOUNTS, MANAGEMENT
@@ -253,7 +253,7 @@ def boto3_client(
     account_id: str | None = None,
     keys: dict[str, str] | None = None,
 ) -> Any:
-    return boto3.client(
+    return boto3_clients.client(
         service,
         region_name=region,
         endpoint_url=emu.endpoint_url,

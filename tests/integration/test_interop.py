@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import boto3
+import boto3_clients
 import pytest
 from aiohttp import web
 from botocore.config import Config
@@ -49,7 +49,7 @@ ANSWERS: dict[str, tuple[int, dict[str, Any]]] = {
 
 
 def boto3_client(endpoint_url: str) -> Any:
-    return boto3.client(
+    return boto3_clients.client(
         "workspaces",
         endpoint_url=endpoint_url,
         region_name="us-east-1",
