@@ -1,6 +1,7 @@
 """``python -m benchmarks [--quick] [--scenario NAME]...``: run the suite, print and save the report.
 
-The report goes to stdout and to ``benchmarks/results/latest.md``; the throughput chart to
+The report goes to stdout and to ``benchmarks/results/latest.md``, and a full run's also to
+``benchmarks/results/YYYY-MM-DD.md`` (the dated results the README links); the throughput chart to
 ``benchmarks/results/throughput.png`` when matplotlib is installed. Progress goes to stderr.
 The exit status is 1 when a client returned a wrong result, so a broken driver cannot pass unseen.
 """
@@ -8,16 +9,26 @@ The exit status is 1 when a client returned a wrong result, so a broken driver c
 from __future__ import annotations
 
 import argparse
+import datetime
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from benchmarks import _audit, _env, _organization, _report, _scenarios
+from benchmarks import _audit, _c7n_org, _enterprise, _env, _organization, _report, _scenarios
 
 RESULTS: Final = Path(__file__).parent / "results"
-SCENARIOS: Final = ("throughput", "throttled", "memory", "startup", "audit", "organization")
+SCENARIOS: Final = (
+    "throughput",
+    "throttled",
+    "memory",
+    "startup",
+    "audit",
+    "organization",
+    "enterprise",
+    "c7n-org",
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,9 @@ class Plan:
     audit_images: int
     organization_members: int
     """Members besides the management account; the emulator suspends a tenth of them."""
+    enterprise_members: tuple[int, ...]
+    """Sizes of the enterprise audit, smallest first: the first is judged, the rest show growth."""
+    c7n_org_members: int
 
 
 FULL: Final = Plan(
@@ -45,6 +59,10 @@ FULL: Final = Plan(
     audit_images=1_000,
     # 55 accounts, 5 of them SUSPENDED: 50 ACTIVE ones audited, 150 scopes.
     organization_members=54,
+    # 1,001 accounts, 100 SUSPENDED: 901 audited in 17 regions; then 5,001 (4,501 audited).
+    enterprise_members=(1_000, 5_000),
+    # 20 accounts, 1 SUSPENDED, the management account has no role: 18 in the accounts file.
+    c7n_org_members=19,
 )
 QUICK: Final = Plan(
     # Big enough that each run lasts a few server clock ticks and the burst is a small share.
@@ -58,6 +76,9 @@ QUICK: Final = Plan(
     # 11 accounts, 1 SUSPENDED: 10 audited. Scopes run side by side, so the ideal (the busiest
     # scope's requests at 2/s) is 12 to 14 s whatever the count: fewer only make it cheaper.
     organization_members=10,
+    enterprise_members=(200,),
+    # 5 accounts, 1 SUSPENDED: 3 members in the accounts file, 9 scopes.
+    c7n_org_members=4,
 )
 THROTTLE_RATE: Final = 50.0
 THROTTLE_BURST: Final = 10.0
@@ -82,6 +103,10 @@ def run(plan: Plan, scenarios: Sequence[str], *, quick: bool) -> _report.Results
         results.audit = _audit.audit(plan.audit_images, AUDIT_LATENCY_SECS)
     if "organization" in scenarios:
         results.organization = _organization.organization(plan.organization_members)
+    if "enterprise" in scenarios:
+        results.enterprise = _enterprise.enterprise(plan.enterprise_members)
+    if "c7n-org" in scenarios:
+        results.c7n_org = _c7n_org.c7n_org(plan.c7n_org_members)
     return results
 
 
@@ -93,6 +118,7 @@ def all_correct(results: _report.Results) -> bool:
     scenarios, not a broken driver.
     """
     throughput, memory, organization = results.throughput, results.memory, results.organization
+    enterprise, c7n_org = results.enterprise, results.c7n_org
     wrong_throughput = throughput is not None and any(
         throughput.wrong(concurrency, label)
         for concurrency, by_label in throughput.runs.items()
@@ -103,7 +129,15 @@ def all_correct(results: _report.Results) -> bool:
         and memory.complete(memory.large, memory.large_ids)
     )
     unfinished_organization = organization is not None and not organization.completed
-    return not (wrong_throughput or incomplete_memory or unfinished_organization)
+    unfinished_enterprise = enterprise is not None and not enterprise.completed
+    unfinished_c7n_org = c7n_org is not None and c7n_org.ours.error is not None
+    return not (
+        wrong_throughput
+        or incomplete_memory
+        or unfinished_organization
+        or unfinished_enterprise
+        or unfinished_c7n_org
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _scenarios.log(f"chart: {RESULTS / 'throughput.png'}")
     report = _report.render(results)
     (RESULTS / "latest.md").write_text(report + "\n")
+    if not args.quick:
+        dated = RESULTS / f"{datetime.date.today():%Y-%m-%d}.md"
+        dated.write_text(report + "\n")
+        _scenarios.log(f"dated report: {dated}")
     print(report)
     _scenarios.log(f"report: {RESULTS / 'latest.md'} ({time.perf_counter() - started:.0f} s)")
     return 0 if all_correct(results) else 1

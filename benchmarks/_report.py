@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from benchmarks import _env, _server
+from benchmarks import _c7n_org, _enterprise, _env, _server
 from benchmarks._audit import CUSTODIAN, IMGPERMS, Audit
+from benchmarks._c7n_org import C7N_ORG, C7nOrg
+from benchmarks._enterprise import Enterprise, EnterpriseRun
 from benchmarks._organization import BURST, IMAGES, RATE, REGIONS, OrganizationAudit
 from benchmarks._scenarios import (
     SERVER_BOUND,
@@ -41,10 +43,19 @@ CPU_TARGET: Final = 0.75
 THROTTLED_SLOWDOWN_TARGET: Final = 1.05
 THROTTLED_SHARE_TARGET: Final = 0.03
 MEMORY_GROWTH_TARGET_MB: Final = 60
-STARTUP_TARGET: Final = 0.6
-ORGANIZATION_SLOWDOWN_TARGET: Final = 1.1
+STARTUP_TARGET: Final = 0.65
+ORGANIZATION_SLOWDOWN_TARGET: Final = 1.05
 ORGANIZATION_THROTTLED_TARGET: Final = 0.05
 ORGANIZATION_RSS_TARGET_MB: Final = 60
+ENTERPRISE_PER_REQUEST_TARGET: Final = 1.5
+ENTERPRISE_CPU_MS_TARGET: Final = 5.0
+ENTERPRISE_RSS_TARGET_MB: Final = 100
+ENTERPRISE_GROWTH_TARGET: Final = 1.1
+"""Wall time per request of the largest run over the first's: linear growth is 1.0."""
+ENTERPRISE_RSS_KB_PER_ACCOUNT_TARGET: Final = 10.0
+"""Memory follows the requests in flight, not the accounts: a few KB each at most."""
+C7N_ORG_SPEEDUP_TARGET: Final = 6.0
+C7N_ORG_IDEAL_TARGET: Final = 1.2
 
 Metric = Callable[[Measurement], float]
 
@@ -68,6 +79,8 @@ class Results:
     startup: Startup | None = None
     audit: Audit | None = None
     organization: OrganizationAudit | None = None
+    enterprise: Enterprise | None = None
+    c7n_org: C7nOrg | None = None
     chart_skipped: str | None = None
     """Why no chart was drawn, when the throughput scenario ran but matplotlib is missing."""
 
@@ -231,6 +244,82 @@ def _organization_targets(organization: OrganizationAudit) -> list[Target]:
     ]
 
 
+def _enterprise_targets(enterprise: Enterprise) -> list[Target]:
+    """Wall time per request, CPU per account, images lost, peak RSS; then, with a larger run,
+    growth of wall time and of memory. A ratio whose runs had a server-bound emulator is not
+    measured: the emulator may be what it shows."""
+    run = enterprise.judged
+    server_bound = run.audit.server_bound or enterprise.one_account.server_bound
+    ratio = enterprise.per_request_ratio(run)
+    cpu = enterprise.cpu_ms_per_account(run)
+    growth = enterprise.rss_growth_mb(run)
+    size = f"{run.members:,} accounts"
+    found = [
+        Target(
+            f"enterprise {size}: wall/request <= {ENTERPRISE_PER_REQUEST_TARGET}x one-account audit",
+            f"{ratio:.2f}x",
+            None if server_bound else ratio <= ENTERPRISE_PER_REQUEST_TARGET,
+        ),
+        Target(
+            f"enterprise {size}: CPU/account <= {ENTERPRISE_CPU_MS_TARGET:g} ms beyond its requests",
+            f"{cpu:.2f} ms",
+            cpu <= ENTERPRISE_CPU_MS_TARGET,
+        ),
+        Target(
+            f"enterprise {size}: 0 images lost",
+            str(run.lost),
+            run.lost == 0 and enterprise.completed,
+        ),
+        Target(
+            f"enterprise {size}: peak RSS <= one-account audit + {ENTERPRISE_RSS_TARGET_MB} MB",
+            f"{growth:+.1f} MB",
+            growth <= ENTERPRISE_RSS_TARGET_MB,
+        ),
+    ]
+    largest = enterprise.largest
+    if largest is not None and enterprise.growth is not None:
+        per_account = enterprise.rss_kb_per_account or 0.0
+        bound = server_bound or largest.audit.server_bound
+        found += [
+            Target(
+                f"enterprise {largest.members:,} accounts: wall/request"
+                f" <= {ENTERPRISE_GROWTH_TARGET}x that at {run.members:,} (linear)",
+                f"{enterprise.growth:.2f}x",
+                None if bound else enterprise.growth <= ENTERPRISE_GROWTH_TARGET,
+            ),
+            Target(
+                f"enterprise {largest.members:,} accounts: peak RSS"
+                f" <= {ENTERPRISE_RSS_KB_PER_ACCOUNT_TARGET:g} KB per added account",
+                f"{per_account:.1f} KB",
+                per_account <= ENTERPRISE_RSS_KB_PER_ACCOUNT_TARGET,
+            ),
+        ]
+    return found
+
+
+def _c7n_org_targets(c7n_org: C7nOrg) -> list[Target]:
+    ours = c7n_org.ours
+    every = ours.error is None and ours.lost == 0 and ours.shares_found == c7n_org.truth_shares
+    slowdown = c7n_org.slowdown
+    return [
+        Target(
+            f"c7n-org: {_c7n_org.IMGPERMS} reports every share",
+            f"{c7n_org.completeness(ours):.1%}",
+            every,
+        ),
+        _at_least(
+            f"c7n-org: >= {C7N_ORG_SPEEDUP_TARGET:g}x c7n-org's speed",
+            c7n_org.speedup,
+            C7N_ORG_SPEEDUP_TARGET,
+        ),
+        Target(
+            f"c7n-org: <= {C7N_ORG_IDEAL_TARGET}x the scopes' ideal",
+            f"{slowdown:.2f}x",
+            slowdown <= C7N_ORG_IDEAL_TARGET,
+        ),
+    ]
+
+
 def targets(results: Results) -> list[Target]:
     found: list[Target] = []
     if throughput := results.throughput:
@@ -266,6 +355,10 @@ def targets(results: Results) -> list[Target]:
         )
     if organization := results.organization:
         found += _organization_targets(organization)
+    if enterprise := results.enterprise:
+        found += _enterprise_targets(enterprise)
+    if c7n_org := results.c7n_org:
+        found += _c7n_org_targets(c7n_org)
     return found
 
 
@@ -560,6 +653,151 @@ def _organization_section(organization: OrganizationAudit) -> list[str]:
     ]
 
 
+def _enterprise_row(enterprise: Enterprise, run: EnterpriseRun) -> list[str]:
+    audit = run.audit
+    return [
+        f"{run.members:,} accounts x {len(_enterprise.REGIONS)} regions",
+        f"{run.audited_accounts:,}",
+        f"{run.scopes_audited:,} of {run.scopes:,}",
+        f"{run.images:,}",
+        f"{audit.requests:,} ({run.control_requests:,})",
+        f"{audit.run.wall_secs:.1f}",
+        f"{audit.wall_ms_per_request:.3f}",
+        f"{enterprise.per_request_ratio(run):.2f}x",
+        f"{audit.run.cpu_secs:.1f}",
+        f"{enterprise.cpu_ms_per_account(run):.2f}",
+        f"{audit.run.peak_rss_mb:.1f}",
+        f"{run.lost:,}",
+        f"{audit.throttled:,}",
+        _share(audit.run.server_share),
+    ]
+
+
+def _enterprise_section(enterprise: Enterprise) -> list[str]:
+    one, empty, run = enterprise.one_account, enterprise.empty, enterprise.judged
+    rows = [_enterprise_row(enterprise, each) for each in enterprise.runs]
+    for label, counted in (
+        (f"one account, {run.images:,} images, no limit", one),
+        ("one account, no image (start-up)", empty),
+    ):
+        rows.append(
+            [
+                label,
+                "1",
+                "1 of 1",
+                f"{counted.run.images_reported:,}",
+                f"{counted.requests:,}",
+                f"{counted.run.wall_secs:.1f}",
+                f"{counted.wall_ms_per_request:.3f}",
+                "1.00x" if counted is one else "",
+                f"{counted.run.cpu_secs:.1f}",
+                "",
+                f"{counted.run.peak_rss_mb:.1f}",
+                "",
+                f"{counted.throttled:,}",
+                _share(counted.run.server_share),
+            ]
+        )
+    lines = [
+        f"## Enterprise: `imgperms audit --organization --all-regions`, {_enterprise.IMAGES}"
+        f" image per account and region, {RATE:g} req/s burst {BURST:g} per account and region",
+        "",
+        *_table(
+            (
+                "audit",
+                "accounts audited",
+                "scopes audited",
+                "images",
+                "requests (control plane)",
+                "wall s",
+                "wall ms/request",
+                "vs one account",
+                "CPU s",
+                "CPU ms/account beyond requests",
+                "peak RSS MB",
+                "lost",
+                "throttled",
+                "server CPU",
+            ),
+            rows,
+        ),
+        f"Every scope needs at most {max(each.busiest_requests for each in enterprise.runs)}"
+        f" WorkSpaces requests, within AWS's burst of {BURST:g}: no request has to wait for the"
+        " limit, so the time is the client's own. Requests are every request the emulator"
+        " answered, STS, Organizations and EC2 included. A request's own CPU is the one-account"
+        f" audit's, less the start-up run's, per request: {enterprise.request_cpu_secs * 1e6:.0f}"
+        " µs. Start-up runs include process start; the organization holds a tenth of its"
+        " members SUSPENDED, which the audit skips.",
+        "",
+    ]
+    if enterprise.largest is not None:
+        lines += [
+            f"Growth from {run.members:,} to {enterprise.largest.members:,} accounts: wall time per"
+            f" request {enterprise.growth:.2f}x, {enterprise.marginal_ms_per_account:.1f} ms of"
+            f" wall time and {enterprise.rss_kb_per_account:.1f} KB of peak RSS per added account.",
+            "",
+        ]
+    lines += [
+        f"The {label} produced no whole result: {counted.run.error}"
+        for label, counted in (
+            *((f"{each.members:,}-account audit", each.audit) for each in enterprise.runs),
+            ("one-account audit", one),
+            ("start-up run", empty),
+        )
+        if counted.run.error
+    ]
+    return [*lines, ""]
+
+
+def _c7n_org_section(c7n_org: C7nOrg) -> list[str]:
+    ours = c7n_org.ours
+    rows = [
+        [
+            run.label,
+            f"{run.wall_secs:.1f}",
+            f"{run.wall_secs / ours.wall_secs:.1f}x",
+            f"{run.wall_secs / c7n_org.ideal_secs:.2f}x",
+            f"{run.cpu_secs:.1f}",
+            f"{run.peak_rss_mb:.0f}",
+            f"{run.shares_found:,} of {c7n_org.truth_shares:,}",
+            f"{c7n_org.completeness(run):.1%}",
+            str(run.exit_code),
+            _share(run.server_share),
+        ]
+        for run in c7n_org.runs
+    ]
+    return [
+        f"## Beside c7n-org: one `accounts.yml`, {c7n_org.accounts} accounts x {len(REGIONS)}"
+        f" regions x {_c7n_org.IMAGES} images, {RATE:g} req/s burst {BURST:g} per account and"
+        f" region, every answer {_c7n_org.LATENCY_SECS * 1000:.0f} ms late",
+        "",
+        *_table(
+            (
+                "tool",
+                "wall s",
+                f"vs {_c7n_org.IMGPERMS}",
+                "vs the scopes' ideal",
+                "CPU s",
+                "peak RSS MB",
+                "shares reported",
+                "completeness",
+                "exit",
+                "server CPU",
+            ),
+            rows,
+        ),
+        f"The scopes' ideal: the busiest scope's {c7n_org.busiest_requests} requests, {BURST:g} at"
+        f" once and the rest at {RATE:g}/s: {c7n_org.ideal_secs:.1f} s. {C7N_ORG}: `c7n-org run`"
+        " of the audit scenario's policy with its own worker processes (CPU counts them, peak RSS"
+        " is the largest); completeness counts the accounts in each image's"
+        f" `c7n:CrossAccountViolations`. Both start as processes: start-up is included.",
+        "",
+        *[f"{run.label} produced no result: {run.error}" for run in c7n_org.runs if run.error],
+        *_skipped_lines(c7n_org.skipped),
+        "",
+    ]
+
+
 def render(results: Results) -> str:
     lines = _header(results.quick)
     if found := targets(results):
@@ -584,6 +822,10 @@ def render(results: Results) -> str:
         lines += _audit_section(results.audit)
     if results.organization:
         lines += _organization_section(results.organization)
+    if results.enterprise:
+        lines += _enterprise_section(results.enterprise)
+    if results.c7n_org:
+        lines += _c7n_org_section(results.c7n_org)
     return "\n".join(lines)
 
 

@@ -16,10 +16,11 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from imgperms_async.emulator import Emulator, run_emulator
 
@@ -56,6 +57,10 @@ class Server:
     process: subprocess.Popen[str]
     endpoint_url: str
     credentials: dict[str, str] = field(repr=False)
+    log: IO[str] | None = None
+    """What the server wrote to stderr (an organization's notes: one line names every opt-in
+    region an account has not enabled, thousands of them for an enterprise), kept off the
+    suite's progress and shown only when the server does not start."""
 
     def counters(self) -> dict[str, int]:
         """The emulator's own tally (requests, throttled, ...), read over its unsigned stats route."""
@@ -86,14 +91,18 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.communicate(timeout=10)
+        if self.log is not None:
+            self.log.close()
 
 
 def start(command: Sequence[str]) -> Server:
     """Run ``command`` (a module and its flags), then read the URL and the ``export`` lines it prints."""
     cpus = pinned_to(SERVER_CPU)
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by Server.stop, outliving this call)
     process = subprocess.Popen(
         [sys.executable, "-m", *command],
         stdout=subprocess.PIPE,
+        stderr=log,
         text=True,
         preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
     )
@@ -101,12 +110,16 @@ def start(command: Sequence[str]) -> Server:
     endpoint_url = process.stdout.readline().strip()
     if not endpoint_url.startswith("http"):
         process.kill()
-        raise RuntimeError(f"emulator {command} did not start: {endpoint_url!r}")
+        process.wait()
+        log.seek(0)
+        said = log.read()[-2000:]
+        log.close()
+        raise RuntimeError(f"emulator {command} did not start: {endpoint_url!r}\n{said}")
     credentials: dict[str, str] = {}
     for _ in range(4):
         name, _, value = process.stdout.readline().strip().removeprefix("export ").partition("=")
         credentials[name] = value
-    return Server(process, endpoint_url, credentials)
+    return Server(process, endpoint_url, credentials, log)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

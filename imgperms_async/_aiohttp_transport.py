@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Final, Self
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -23,12 +24,14 @@ from botocore.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
+from yarl import URL
 
 from imgperms_async._exceptions import ClientClosedError, InvalidSettingError
 from imgperms_async._http import HttpRequest, HttpResponse
 from imgperms_async._version import __version__
 
 DEFAULT_USER_AGENT: Final = f"imgperms-async/{__version__}"
+Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
 
 
 class AiohttpTransport:
@@ -60,6 +63,9 @@ class AiohttpTransport:
         self._slots = asyncio.Semaphore(max_connections)
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+        self._proxies: dict[str, Proxy] = {}
+        """Each URL's proxy, read from the environment once (aiohttp's ``trust_env`` reads it,
+        and ~/.netrc, in a worker thread for every request)."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -84,6 +90,9 @@ class AiohttpTransport:
     async def send(self, request: HttpRequest) -> HttpResponse:
         session = self._session or self._open()
         url = request.url
+        proxy = self._proxies.get(url)
+        if proxy is None:
+            proxy = self._proxies[url] = await asyncio.to_thread(_env_proxy, url)
         sent_at = self._clock()
         try:
             async with session.request(
@@ -92,6 +101,8 @@ class AiohttpTransport:
                 data=request.body,
                 headers=request.headers,
                 allow_redirects=False,
+                proxy=proxy[0],
+                proxy_auth=proxy[1],
             ) as response:
                 body = await response.read()
                 status = response.status
@@ -114,10 +125,18 @@ class AiohttpTransport:
             headers={"User-Agent": self._user_agent},
             skip_auto_headers=("Content-Type",),
             raise_for_status=False,
-            # HTTP(S)_PROXY and NO_PROXY, as botocore honours them.
-            trust_env=True,
         )
         return self._session
+
+
+def _env_proxy(url: str) -> Proxy:
+    """The proxy that HTTP(S)_PROXY and NO_PROXY give ``url``, as botocore honours them (read by
+    aiohttp's own helper, as its ``trust_env`` reads them); it may read ~/.netrc: call it in a
+    thread."""
+    try:
+        return get_env_proxy_for_url(URL(url))
+    except LookupError:
+        return None, None
 
 
 def _botocore_error(error: Exception, url: str) -> Exception:

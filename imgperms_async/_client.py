@@ -10,6 +10,7 @@ runs in a worker thread when the client is entered.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -111,6 +112,21 @@ def _images_operation() -> ModeledOperation:
     )
 
 
+_LOADED: dict[str, ModeledOperation] = {}
+"""Operations built so far, shared by every client of the process (an operation holds nothing of
+a client's): an audit's thousands of scope clients build each once, not once each."""
+_LOADING = threading.Lock()
+
+
+def _load(name: str, build: Callable[[], ModeledOperation]) -> ModeledOperation:
+    """The operation, built by the first thread to ask while the others wait for it."""
+    with _LOADING:
+        loaded = _LOADED.get(name)
+        if loaded is None:
+            loaded = _LOADED[name] = build()
+        return loaded
+
+
 def scope_client(
     resolved: Resolved, *, config: ClientConfig, transport: Transport
 ) -> ImagePermissionsClient:
@@ -120,7 +136,7 @@ def scope_client(
     client = ImagePermissionsClient(
         region_name=resolved.endpoint.signing_region, config=config, transport=transport
     )
-    client._resolve = lambda: resolved
+    client._resolved = resolved
     return client
 
 
@@ -159,6 +175,8 @@ class ImagePermissionsClient:
             profile_name=profile_name,
         )
         self._resolve: Callable[[], Resolved] = partial(_resolve, self.identity)
+        self._resolved: Resolved | None = None
+        """Given already (an audit's scope client): then nothing is read, in no thread."""
         self._config = config or ClientConfig()
         self._transport = transport
         self._open: _Open | None = None
@@ -174,7 +192,9 @@ class ImagePermissionsClient:
         if self._closed:
             raise ClientClosedError("this client was closed; create a new one")
         if self._open is None:
-            resolved = await asyncio.to_thread(self._resolve)
+            resolved = self._resolved
+            if resolved is None:
+                resolved = await asyncio.to_thread(self._resolve)
             if self._transport is not None:
                 self._open = _Open(resolved, self._config, self._transport, owns=False)
             else:
@@ -201,7 +221,11 @@ class ImagePermissionsClient:
         if opened is not None:
             if opened.owns_transport:
                 await opened.transport.aclose()
-            await opened.pipeline.credentials.aclose()
+            if self._resolved is None:
+                # Credentials it resolved itself; an audit's scope client was given its
+                # account's, which the audit closes: closing them here cancelled a renewal
+                # another scope of the account had in flight.
+                await opened.pipeline.credentials.aclose()
 
     @property
     def region_name(self) -> str:
@@ -233,10 +257,12 @@ class ImagePermissionsClient:
     async def describe_workspace_images(self, **params: Any) -> dict[str, Any]:
         """One page of DescribeWorkspaceImages, as boto3 returns it (``Created`` as a datetime)."""
         opened = self._opened(in_loop=True)
-        if opened.images_operation is None:
-            opened.images_operation = await asyncio.to_thread(_images_operation)
-        opened.images_operation.validate(params)
-        return await self._call(opened.images_operation, params)
+        operation = opened.images_operation or _LOADED.get("images")
+        if operation is None:
+            operation = await asyncio.to_thread(_load, "images", _images_operation)
+        opened.images_operation = operation
+        operation.validate(params)
+        return await self._call(operation, params)
 
     async def paginate_image_permissions(
         self, image_id: str, *, page_size: int | None = None

@@ -6,6 +6,7 @@ the offset from responses lets it sign with the server's notion of now and recov
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -34,9 +35,16 @@ class SkewClock:
         if date_header is None or date_header == self._last_date:
             return
         try:
-            server_epoch = parsedate_to_datetime(date_header).timestamp()
+            server_epoch = _epoch(date_header)
         except (TypeError, ValueError, IndexError):
             return
         self._last_date = date_header
         skew = server_epoch - (sent_at + received_at) / 2
         self.skew_secs = skew if abs(skew) >= 1.0 else 0.0
+
+
+@functools.lru_cache(maxsize=16)
+def _epoch(date_header: str) -> float:
+    """A ``Date`` header as seconds since the epoch. Every clock of a process reads the same
+    header each second (an audit has one per scope, thousands of them), so it is parsed once."""
+    return parsedate_to_datetime(date_header).timestamp()

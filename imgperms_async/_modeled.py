@@ -207,19 +207,29 @@ def _type_problem(value: Any, shape: Shape, where: str) -> str | None:
     expected = _JSON_TYPES.get(shape.type_name, (object,))
     if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
         return f"{where} is a {type(value).__name__}, not a {shape.type_name}"
-    children: list[tuple[Any, Shape, str]] = []
+    # A member's path is only spelled out for a member that is there: a page of images has a
+    # dozen members per image, most of them absent, and every page of an audit is checked.
     if isinstance(shape, StructureShape) and isinstance(value, dict):
         prefix = "" if where == "the body" else f"{where}."
-        children = [
-            (value.get(member.serialization.get("name", name)), member, f"{prefix}{name}")
-            for name, member in shape.members.items()
-            if member.serialization.get("location") in (None, "")
-        ]
+        for name, member in shape.members.items():
+            if member.serialization.get("location") not in (None, ""):
+                continue
+            child = value.get(member.serialization.get("name", name))
+            if child is not None and (problem := _type_problem(child, member, prefix + name)):
+                return problem
     elif isinstance(shape, ListShape) and isinstance(value, list):
-        children = [(item, shape.member, f"{where}[{i}]") for i, item in enumerate(value)]
+        for index, item in enumerate(value):
+            if item is not None and (
+                problem := _type_problem(item, shape.member, f"{where}[{index}]")
+            ):
+                return problem
     elif isinstance(shape, MapShape) and isinstance(value, dict):
-        children = [(item, shape.value, f"{where}[{k!r}]") for k, item in value.items()]
-    return next((p for c in children if (p := _type_problem(*c))), None)
+        for key, item in value.items():
+            if item is not None and (
+                problem := _type_problem(item, shape.value, f"{where}[{key!r}]")
+            ):
+                return problem
+    return None
 
 
 def _missing(parsed: Mapping[str, Any], path: str) -> str | None:

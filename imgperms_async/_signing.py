@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
 
 _UNSIGNED: Final = frozenset(SIGNED_HEADERS_BLACKLIST)
+_HOSTS: Final[dict[str, str]] = {}
+_URL_PARTS: Final[dict[tuple[str, str], str]] = {}
+"""What depends on the URL alone, worked out once per process rather than once per signer: an
+audit makes a signer for each of its thousands of (account, region) scopes. Keyed by endpoint
+URLs, of which a process calls few."""
 
 
 class _SigningRequest:
@@ -62,18 +67,16 @@ class _CachedKeySigV4Auth(SigV4Auth):
         self.region_name = region_name
         self._key_day = ""
         self._key = b""
-        self._hosts: dict[str, str] = {}
-        self._url_parts: dict[str, str] = {}
 
     def canonical_request_and_signed_headers(self, request: AWSRequest) -> tuple[str, str]:
         """botocore's canonical request, line for line, with its first three lines kept per URL;
         and its signed-header list, which is one of those lines."""
-        url = cast(str, request.url)
-        start = self._url_parts.get(url)
+        url, method = cast(str, request.url), cast(str, request.method)
+        start = _URL_PARTS.get((method, url))
         if start is None:
             path = self._normalize_url_path(urlsplit(url).path)  # type: ignore[attr-defined]
             query = self.canonical_query_string(request)
-            start = self._url_parts[url] = f"{cast(str, request.method)}\n{path}\n{query}\n"
+            start = _URL_PARTS[method, url] = f"{method}\n{path}\n{query}\n"
         headers = self._headers_to_sign(request)
         names = sorted(headers)
         signed = ";".join(names)
@@ -83,9 +86,9 @@ class _CachedKeySigV4Auth(SigV4Auth):
 
     def _headers_to_sign(self, request: AWSRequest) -> dict[str, str]:
         url = cast(str, request.url)
-        host = self._hosts.get(url)
+        host = _HOSTS.get(url)
         if host is None:
-            host = self._hosts[url] = self.headers_to_sign(request)["host"]
+            host = _HOSTS[url] = self.headers_to_sign(request)["host"]
         headers = {
             name.lower(): value
             for name, value in request.headers.items()

@@ -40,9 +40,11 @@ STS_BURST: Final = 50
 region (an assumption: AWS's Service Quotas console gives an account's figure); the adaptive
 limiter still slows down if STS throttles."""
 
-ORGANIZATIONS_RATE_PER_SEC: Final = 5.0
-"""Organizations publishes no rate and answers TooManyRequestsException early; its calls are
-few (a listing page of 20 accounts each), so a gentle pace costs little."""
+ORGANIZATIONS_RATE_PER_SEC: Final[float | None] = None
+"""Organizations publishes no rate, so its calls are paced by what it answers: the adaptive
+limiter slows down from its first TooManyRequestsException. A listing is one call at a time
+(each page asks with the last one's token), so AWS's own latency paces it already; a fixed 5 a
+second made the 250 pages of 5,000 accounts take 50 s before the first scope could begin."""
 
 
 @dataclass

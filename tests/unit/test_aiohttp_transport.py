@@ -232,3 +232,42 @@ async def test_a_disconnect_before_the_answer_is_a_closed_connection(
     async with AiohttpTransport() as transport:
         with pytest.raises(ConnectionClosedError):
             await transport.send(post(url))
+
+
+async def test_a_request_goes_through_the_proxy_http_proxy_names(
+    loopback_server: LoopbackServer, transport: AiohttpTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts: list[str] = []
+
+    async def root(request: web.Request) -> web.Response:
+        hosts.append(request.headers["Host"])
+        return web.Response(body=BODY)
+
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", await loopback_server(app(root=root)))
+    response = await transport.send(post("http://workspaces.us-east-1.amazonaws.com"))
+
+    assert response.body == BODY
+    assert hosts == ["workspaces.us-east-1.amazonaws.com"]
+
+
+async def test_a_host_no_proxy_names_is_reached_directly(
+    loopback_server: LoopbackServer, transport: AiohttpTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reached: list[str] = []
+
+    async def proxied(request: web.Request) -> web.Response:
+        reached.append("proxy")
+        return web.Response(status=502)
+
+    async def direct(request: web.Request) -> web.Response:
+        reached.append("server")
+        return web.Response(body=BODY)
+
+    monkeypatch.setenv("HTTP_PROXY", await loopback_server(app(root=proxied)))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    response = await transport.send(post(await loopback_server(app(root=direct))))
+
+    assert response.body == BODY
+    assert reached == ["server"]

@@ -1,7 +1,10 @@
-"""Measures the HTML report at organization scale: file size, time to render it in Python, and in
-Debian's chromium the time to first render, median of several runs. A measurement, not a test.
+"""``python -m benchmarks.html_report``: the HTML report at organization scale, in a real browser.
 
-    .venv/bin/python tests/html/measure_report.py --accounts 1000 5000 --runs 5
+File size, time to render it in Python, and in Debian's chromium the time to first render, median
+of several runs. A measurement, not a test: it needs the test extra (playwright) and chromium,
+which the suite's environment need not have, so ``python -m benchmarks`` does not run it.
+
+    .venv/bin/python -m benchmarks.html_report --accounts 1000 5000 --runs 5
 
 For each size: records for ACCOUNTS accounts in 17 regions (html_records.organization_records:
 about 0.95 images per account and region, 8 % shared outside, failed and not-enabled scopes), the
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import statistics
 import sys
 import tempfile
@@ -24,11 +28,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS
-from html_records import organization_records
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from imgperms_async.cli._html import render_html
+
+HTML_TESTS = Path(__file__).resolve().parents[1] / "tests" / "html"
+
+
+def _html_tests(module: str) -> Any:
+    """A helper module of the HTML tests: the records and the browser they check are what is
+    measured here, defined once, there."""
+    if str(HTML_TESTS) not in sys.path:
+        sys.path.insert(0, str(HTML_TESTS))
+    return importlib.import_module(module)
+
+
+_browser = _html_tests("browser_support")
+CHROMIUM, CHROMIUM_ARGS = _browser.CHROMIUM, _browser.CHROMIUM_ARGS
+organization_records = _html_tests("html_records").organization_records
 
 COMPLIANCE = {"SOC 2": ["CC6.6"], "NIST 800-53 r5": ["AC-3", "AC-4(21)", "AC-6"]}
 

@@ -1,0 +1,252 @@
+"""An enterprise at AWS's limits: ``imgperms audit --organization --all-regions`` over 1,000 accounts.
+
+The claim: an audit of 1,000 accounts in every WorkSpaces region is paced by AWS, not by the
+control plane that reaches the accounts. The emulator serves ``--accounts 1000`` (the management
+account and 1,000 members, a tenth of them SUSPENDED, which the audit skips) in all 17 WorkSpaces
+regions with one image in each account and region, at AWS's limits per account and region
+(``--aws-limits``: 2 requests/s, burst 5). A scope of one image needs at most 4 WorkSpaces
+requests (its listing and up to 3 pages of permissions), all within the burst, so no request ever
+has to wait for AWS's limit: whatever time the audit takes is the client's own.
+
+So it is judged against the client at its best: a one-account audit (``imgperms audit --all``)
+of as many images, served without limits, in the same run. Wall time per request (every request
+the emulator served, STS, Organizations and EC2 included) must stay within 1.5x that audit's.
+CPU per account is what the audit spent beyond its requests' own cost: its CPU, less a
+one-account audit of no image (process start and the fixed cost of an audit), less each request
+at the one-account audit's CPU per request, over the accounts audited; at most 5 ms. Peak RSS at
+most 100 MB above the one-account audit's, and no image lost.
+
+The full run also audits 5,000 accounts the same way, to show how cost grows: wall time should
+grow linearly with accounts (the same wall time per request at 5,000 as at 1,000) and memory
+follow the requests in flight, not the accounts (a few KB per account at most).
+
+Every audit runs as a user runs it (see ``_organization``), each against a fresh emulator; the
+emulator's CPU share over each audit's wall time is reported, as for the throughput scenario,
+so the emulator is never what was measured without the report saying so.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from benchmarks._organization import (
+    CliRun,
+    _run_cli,
+    expected_scopes,
+    image_records,
+    lost_images,
+    needed_requests,
+)
+from benchmarks._scenarios import SEED, SERVER_BOUND, byte_compile_imgperms, log, serving
+from imgperms_async.emulator._regions import WORKSPACES_REGIONS
+
+REGIONS: Final = tuple(sorted(WORKSPACES_REGIONS))
+"""Every region WorkSpaces is offered in: 17."""
+IMAGES: Final = 1
+"""Images in each account and region."""
+BASELINE_REGION: Final = "us-east-1"
+CONTROL_OPERATIONS: Final = (
+    "GetCallerIdentity",
+    "AssumeRole",
+    "ListAccounts",
+    "DescribeOrganization",
+    "DescribeRegions",
+)
+MS_PER_SEC: Final = 1_000.0
+KB_PER_MB: Final = 1_000.0
+
+
+@dataclass(frozen=True)
+class Counted:
+    """An audit, and what the emulator served it."""
+
+    run: CliRun
+    requests: int
+    """Every request the emulator answered, control plane included."""
+    throttled: int
+
+    @property
+    def wall_ms_per_request(self) -> float:
+        return self.run.wall_secs / max(self.requests, 1) * MS_PER_SEC
+
+    @property
+    def server_bound(self) -> bool:
+        return self.run.server_share > SERVER_BOUND
+
+
+@dataclass(frozen=True)
+class EnterpriseRun:
+    """One organization audit of ``members`` members at AWS's limits."""
+
+    members: int
+    accounts: int
+    """In the organization: the management account and every member, SUSPENDED ones included."""
+    audited_accounts: int
+    scopes: int
+    """(account, region) pairs to audit: every region each ACTIVE account has enabled."""
+    scopes_audited: int
+    images: int
+    control_requests: int
+    """STS, Organizations and EC2 requests."""
+    busiest_requests: int
+    """The fewest WorkSpaces requests that audit the busiest scope: at most the burst."""
+    lost: int
+    audit: Counted
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    runs: tuple[EnterpriseRun, ...]
+    """By size, smallest first; the first is judged against the baselines."""
+    one_account: Counted
+    """``imgperms audit --all`` of one account of as many images as the first run."""
+    empty: Counted
+    """``imgperms audit --all`` of one account of no image: process start and an audit's fixed
+    cost, which every audit pays once."""
+
+    @property
+    def judged(self) -> EnterpriseRun:
+        return self.runs[0]
+
+    @property
+    def largest(self) -> EnterpriseRun | None:
+        """The largest run, when there is more than one size to compare."""
+        return self.runs[-1] if len(self.runs) > 1 else None
+
+    def per_request_ratio(self, run: EnterpriseRun) -> float:
+        """Wall time per request over the one-account audit's."""
+        return run.audit.wall_ms_per_request / self.one_account.wall_ms_per_request
+
+    @property
+    def request_cpu_secs(self) -> float:
+        """What one request costs the one-account audit, its start and fixed cost left out."""
+        requests = self.one_account.requests - self.empty.requests
+        return (self.one_account.run.cpu_secs - self.empty.run.cpu_secs) / max(requests, 1)
+
+    def cpu_ms_per_account(self, run: EnterpriseRun) -> float:
+        """CPU beyond the requests' own cost and the audit's fixed cost, per account audited."""
+        requests = run.audit.requests - self.empty.requests
+        beyond = run.audit.run.cpu_secs - self.empty.run.cpu_secs - requests * self.request_cpu_secs
+        return beyond / max(run.audited_accounts, 1) * MS_PER_SEC
+
+    def rss_growth_mb(self, run: EnterpriseRun) -> float:
+        return run.audit.run.peak_rss_mb - self.one_account.run.peak_rss_mb
+
+    @property
+    def growth(self) -> float | None:
+        """Wall time per request of the largest run over the first's: 1.0 is linear growth."""
+        largest = self.largest
+        if largest is None:
+            return None
+        return largest.audit.wall_ms_per_request / self.judged.audit.wall_ms_per_request
+
+    @property
+    def marginal_ms_per_account(self) -> float | None:
+        """Wall time each account beyond the first run's added."""
+        largest = self.largest
+        if largest is None:
+            return None
+        extra = largest.audit.run.wall_secs - self.judged.audit.run.wall_secs
+        return extra / (largest.audited_accounts - self.judged.audited_accounts) * MS_PER_SEC
+
+    @property
+    def rss_kb_per_account(self) -> float | None:
+        """Peak RSS each account beyond the first run's added."""
+        largest = self.largest
+        if largest is None:
+            return None
+        extra = largest.audit.run.peak_rss_mb - self.judged.audit.run.peak_rss_mb
+        return extra / (largest.audited_accounts - self.judged.audited_accounts) * KB_PER_MB
+
+    @property
+    def completed(self) -> bool:
+        """Every audit ended with a whole report."""
+        return all(
+            counted.run.error is None
+            for counted in (self.one_account, self.empty, *(run.audit for run in self.runs))
+        )
+
+
+def _counted(run: CliRun, counters: Mapping[str, int]) -> Counted:
+    return Counted(run, counters.get("requests", 0), counters.get("throttled", 0))
+
+
+def _enterprise_run(members: int) -> EnterpriseRun:
+    command = ["imgperms_async.emulator", "--accounts", str(members), "--images", str(IMAGES)]
+    command += ["--regions", ",".join(REGIONS), "--seed", str(SEED), "--aws-limits"]
+    with serving(command) as server, tempfile.TemporaryDirectory() as work:
+        truth = server.scoped_truth()
+        run, records = _run_cli(
+            ["--organization", "--all-regions"], server, Path(work), label=f"enterprise {members}"
+        )
+        counters = server.counters()
+    return summarize(members, truth, records, _counted(run, counters), counters)
+
+
+def summarize(
+    members: int,
+    truth: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]] | None,
+    audit: Counted,
+    counters: Mapping[str, int],
+) -> EnterpriseRun:
+    """The figures of one organization audit, from the emulator's truth and the CLI's records."""
+    expected = expected_scopes(truth)
+    audited = {(r["account_id"], r["region"]) for r in image_records(records or ())}
+    result = EnterpriseRun(
+        members=members,
+        accounts=len(truth["organization"]["accounts"]),
+        audited_accounts=len({account for account, _ in expected}),
+        scopes=len(expected),
+        scopes_audited=len(audited),
+        images=sum(len(images) for images in expected.values()),
+        control_requests=sum(counters.get(f"operation.{op}", 0) for op in CONTROL_OPERATIONS),
+        busiest_requests=max((needed_requests(images) for images in expected.values()), default=0),
+        lost=lost_images(expected, records or ()),
+        audit=audit,
+    )
+    log(
+        f"enterprise {members}: {result.scopes_audited}/{result.scopes} scopes,"
+        f" {audit.requests:,} requests ({result.control_requests:,} control plane),"
+        f" {audit.wall_ms_per_request:.3f} ms/request, {result.lost} lost,"
+        f" {audit.throttled} throttled"
+    )
+    return result
+
+
+def _one_account(images: int, label: str) -> Counted:
+    command = ["imgperms_async.emulator", "--images", str(images), "--seed", str(SEED)]
+    with (
+        serving([*command, "--regions", BASELINE_REGION]) as server,
+        tempfile.TemporaryDirectory() as work,
+    ):
+        run, _ = _run_cli(["--all", "--region", BASELINE_REGION], server, Path(work), label=label)
+        counters = server.counters()
+    return _counted(run, counters)
+
+
+def enterprise(sizes: Sequence[int]) -> Enterprise:
+    """An organization audit of each size in ``sizes`` (members), then the baselines: one
+    account of as many images as the first, and one of none; each against a fresh emulator."""
+    byte_compile_imgperms()
+    runs = tuple(_enterprise_run(members) for members in sizes)
+    one_account = _one_account(runs[0].images, "enterprise baseline")
+    empty = _one_account(0, "enterprise start")
+    result = Enterprise(runs, one_account, empty)
+    for run in runs:
+        log(
+            f"enterprise {run.members}: {result.per_request_ratio(run):.2f}x the one-account"
+            f" audit's wall time per request, {result.cpu_ms_per_account(run):.2f} ms CPU per"
+            f" account, RSS {result.rss_growth_mb(run):+.1f} MB"
+        )
+    if result.growth is not None:
+        log(
+            f"enterprise growth: {result.growth:.2f}x wall time per request,"
+            f" {result.marginal_ms_per_account:.1f} ms and {result.rss_kb_per_account:.1f} KB"
+            " per added account"
+        )
+    return result
