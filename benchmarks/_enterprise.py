@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import botocore.session
+
 from benchmarks._organization import (
     CliRun,
     _run_cli,
@@ -44,8 +46,13 @@ from benchmarks._organization import (
 from benchmarks._scenarios import SEED, SERVER_BOUND, byte_compile_imgperms, log, serving
 from imgperms_async.emulator._regions import WORKSPACES_REGIONS
 
-REGIONS: Final = tuple(sorted(WORKSPACES_REGIONS))
-"""Every region WorkSpaces is offered in: 17."""
+REGIONS: Final = tuple(
+    sorted(
+        WORKSPACES_REGIONS & set(botocore.session.get_session().get_available_regions("workspaces"))
+    )
+)
+"""Every region WorkSpaces is offered in (17), as far as the installed botocore knows: an audit of
+every region can reach no other (its summary names the rest)."""
 IMAGES: Final = 1
 """Images in each account and region."""
 BASELINE_REGION: Final = "us-east-1"
@@ -86,6 +93,8 @@ class EnterpriseRun:
     accounts: int
     """In the organization: the management account and every member, SUSPENDED ones included."""
     audited_accounts: int
+    regions: int
+    """Regions audited: every WorkSpaces region the installed botocore knows."""
     scopes: int
     """(account, region) pairs to audit: every region each ACTIVE account has enabled."""
     scopes_audited: int
@@ -201,6 +210,7 @@ def summarize(
         members=members,
         accounts=len(truth["organization"]["accounts"]),
         audited_accounts=len({account for account, _ in expected}),
+        regions=len({region for _, region in expected}),
         scopes=len(expected),
         scopes_audited=len(audited),
         images=sum(len(images) for images in expected.values()),

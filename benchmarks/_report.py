@@ -656,7 +656,7 @@ def _organization_section(organization: OrganizationAudit) -> list[str]:
 def _enterprise_row(enterprise: Enterprise, run: EnterpriseRun) -> list[str]:
     audit = run.audit
     return [
-        f"{run.members:,} accounts x {len(_enterprise.REGIONS)} regions",
+        f"{run.members:,} accounts x {run.regions} regions",
         f"{run.audited_accounts:,}",
         f"{run.scopes_audited:,} of {run.scopes:,}",
         f"{run.images:,}",

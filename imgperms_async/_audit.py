@@ -293,6 +293,7 @@ class Audit:
         self._scopes_total = 0
         self._accounts_reached = 0
         self._images = 0
+        self._passed_over: set[str] = set()
         self.members: frozenset[str] | None = None
         """Every account of the organization (any status), when the caller may list them."""
         self.management_account_id: str | None = None
@@ -327,6 +328,13 @@ class Audit:
     def totals(self) -> AuditTotals:
         """Requests, retries and throttles of every call so far (scopes add theirs as they end)."""
         return self._reach.totals
+
+    @property
+    def regions_without_workspaces(self) -> frozenset[str]:
+        """Regions an account audited in every region has enabled where, by the installed
+        botocore's data, WorkSpaces does not run, so none was audited there. Named, because a
+        botocore older than a WorkSpaces region would otherwise leave that region out unseen."""
+        return frozenset(self._passed_over)
 
     @property
     def expired_exemptions(self) -> tuple[Exemption, ...]:
@@ -498,6 +506,13 @@ class Audit:
             return tuple(workspaces_regions(self._reach.aws.partition(self._reach.home_region)))
         return target.regions
 
+    def _every_region(self, target: _Target) -> bool:
+        """Whether the target is audited in every region WorkSpaces runs in (not in named ones)."""
+        if target.regions is not None:
+            return ALL_REGIONS in target.regions
+        wanted = self._wanted_regions
+        return not isinstance(wanted, tuple) and (wanted is not None or self._source != "caller")
+
     async def results(self) -> AsyncGenerator[AuditItem]:
         """Every result as it finishes; leaving early stops the rest (use
         ``contextlib.aclosing``, or leave the ``async with`` of the audit)."""
@@ -558,6 +573,8 @@ class Audit:
             self._scopes_done += len(wanted)
             await emit(ScopeResult(target.account_id, target.name, None, "failed", 0, error))
             return
+        if enabled is not None and self._every_region(target):
+            self._passed_over.update(enabled.difference(wanted))
         for region in not_offered:
             await self._end(
                 emit, ScopeResult(target.account_id, target.name, region, "not_offered", 0, None)

@@ -205,6 +205,7 @@ def run_audit(
         elapsed_secs=time.monotonic() - started,
         totals=audit.totals,
         baseline=recorder.baseline,
+        regions_without_workspaces=audit.regions_without_workspaces,
     )
     tally = recorder.tally
     if interrupted is not None:

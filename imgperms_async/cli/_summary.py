@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import botocore
 import click
 
 from imgperms_async import (
@@ -54,6 +55,8 @@ class RunFacts:
     elapsed_secs: float
     totals: AuditTotals
     baseline: Baseline | None = None
+    regions_without_workspaces: frozenset[str] = frozenset()
+    """Regions audited accounts enabled where, by botocore's data, WorkSpaces does not run."""
 
     @property
     def where(self) -> str:
@@ -83,6 +86,12 @@ def summary_lines(tally: Tally, facts: RunFacts) -> list[str]:
     lines += _exception_lines(tally)
     lines += _account_lines(tally)
     lines += _scope_lines(tally.scopes)
+    if passed_over := sorted(facts.regions_without_workspaces):
+        lines.append(
+            f"not offered: WorkSpaces does not run in {plural(len(passed_over), 'region')} the "
+            f"accounts enabled, by botocore {botocore.__version__}'s data, so none was audited "
+            f"there: {', '.join(map(literal, passed_over))} (a newer botocore knows newer ones)"
+        )
     lines += _image_error_lines(tally.failed)
     baseline = facts.baseline
     if baseline is not None and baseline.size and not baseline.matched:

@@ -39,6 +39,7 @@ def enterprise_run(members: int, wall_secs: float, cpu_secs: float, rss: float) 
         members=members,
         accounts=members + 1,
         audited_accounts=audited,
+        regions=17,
         scopes=audited * 17,
         scopes_audited=audited * 17,
         images=audited * 17,

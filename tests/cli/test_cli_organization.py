@@ -27,6 +27,7 @@ from organization_support import (
     organization,
 )
 
+from imgperms_async import _regions
 from imgperms_async.emulator import Emulator, ScopedTruth
 
 pytestmark = pytest.mark.usefixtures("one_botocore_loader")
@@ -509,6 +510,33 @@ def test_all_regions_audits_every_workspaces_region_each_account_enabled(org: Em
     }
     assert (OPTED_OUT, "af-south-1") in not_enabled
     assert {region for _, region in not_enabled} > {"af-south-1"}, "and the emulator's unserved"
+
+
+@pytest.fixture
+def botocore_without_eu_west_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A botocore whose data lists WorkSpaces everywhere but in eu-west-1, as a botocore older
+    than a WorkSpaces region does."""
+    known = _regions._workspaces_regions()
+    fewer = {p: tuple(r for r in regions if r != "eu-west-1") for p, regions in known.items()}
+    monkeypatch.setattr(_regions, "_workspaces_regions", lambda: fewer)
+
+
+@pytest.mark.usefixtures("botocore_without_eu_west_1")
+def test_all_regions_names_each_enabled_region_where_botocore_knows_no_workspaces(
+    org: Emulator,
+) -> None:
+    result = audit(org, "--organization", "--all-regions", regions=False)
+
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("not offered:")]
+    assert "WorkSpaces does not run in 1 region the accounts enabled" in line
+    assert line.endswith("none was audited there: eu-west-1 (a newer botocore knows newer ones)")
+
+
+@pytest.mark.usefixtures("botocore_without_eu_west_1")
+def test_regions_named_one_by_one_leave_none_out_unnamed(org: Emulator) -> None:
+    result = audit(org, "--organization", "--region", "us-east-1", regions=False)
+
+    assert "not offered:" not in result.stderr
 
 
 # -- usage errors ------------------------------------------------------------------------------

@@ -280,8 +280,10 @@ def parliament_findings(path: Path) -> list[tuple[str, str]]:
     """What parliament (its default auditors, as `parliament --file PATH` runs) finds: each
     issue and its detail."""
     with warnings.catch_warnings():
-        # parliament 1.6 reads its data files at import without closing them.
-        warnings.simplefilter("ignore", ResourceWarning)
+        # parliament 1.6 reads its data files at import without closing them, imports the
+        # deprecated pkg_resources, and, compiled afresh, warns of its own regex escapes.
+        for category in (ResourceWarning, UserWarning, DeprecationWarning, SyntaxWarning):
+            warnings.simplefilter("ignore", category)
         from parliament import analyze_policy_string  # type: ignore[import-untyped]
 
     return [(f.issue, f.detail) for f in analyze_policy_string(path.read_text()).findings]
