@@ -1,8 +1,9 @@
 """``python -m benchmarks [--quick] [--scenario NAME]...``: run the suite, print and save the report.
 
-The report goes to stdout and to ``benchmarks/results/latest.md``, and a full run's also to
-``benchmarks/results/YYYY-MM-DD.md`` (the dated results the README links); the throughput chart to
-``benchmarks/results/throughput.png`` when matplotlib is installed. Progress goes to stderr.
+The report goes to stdout and to ``benchmarks/results/latest.md``, and a full run of every
+scenario's also to ``benchmarks/results/YYYY-MM-DD.md`` (the dated results the README links); the
+throughput chart to ``benchmarks/results/throughput.png`` when matplotlib is installed. Progress
+goes to stderr.
 The exit status is 1 when a client returned a wrong result, so a broken driver cannot pass unseen.
 """
 
@@ -163,7 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _scenarios.log(f"chart: {RESULTS / 'throughput.png'}")
     report = _report.render(results)
     (RESULTS / "latest.md").write_text(report + "\n")
-    if not args.quick:
+    if not args.quick and args.scenario is None:
+        # Only a whole full run is a dated result: a run of some scenarios would replace it.
         dated = RESULTS / f"{datetime.date.today():%Y-%m-%d}.md"
         dated.write_text(report + "\n")
         _scenarios.log(f"dated report: {dated}")

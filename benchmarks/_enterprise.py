@@ -2,11 +2,12 @@
 
 The claim: an audit of 1,000 accounts in every WorkSpaces region is paced by AWS, not by the
 control plane that reaches the accounts. The emulator serves ``--accounts 1000`` (the management
-account and 1,000 members, a tenth of them SUSPENDED, which the audit skips) in all 17 WorkSpaces
-regions with one image in each account and region, at AWS's limits per account and region
-(``--aws-limits``: 2 requests/s, burst 5). A scope of one image needs at most 4 WorkSpaces
-requests (its listing and up to 3 pages of permissions), all within the burst, so no request ever
-has to wait for AWS's limit: whatever time the audit takes is the client's own.
+account and 1,000 members, a tenth of them SUSPENDED, which the audit skips) in every WorkSpaces
+region the installed botocore knows (all 17 with a recent one), one image in each account and
+region, at AWS's limits per account and region (``--aws-limits``: 2 requests/s, burst 5). A
+scope of one image needs at most 4 WorkSpaces requests (its listing and up to 3 pages of
+permissions), all within the burst, so no request ever has to wait for AWS's limit: whatever time
+the audit takes is the client's own.
 
 So it is judged against the client at its best: a one-account audit (``imgperms audit --all``)
 of as many images, served without limits, in the same run. Wall time per request (every request

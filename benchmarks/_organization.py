@@ -24,9 +24,9 @@ one-account audit has no default rate of 2/s, so at the limits it would be throt
 which changes its time, not its memory.
 
 Both audits run as a user runs them, a fresh ``python -m imgperms_async`` on the client core with
-the emulator's credentials and ``AWS_ENDPOINT_URL``, and fresh emulators: the parent times the
-child and reaps it with ``os.wait4``, whose ``ru_maxrss`` is that child's peak alone (not the
-largest of every child this suite has reaped, as ``RUSAGE_CHILDREN`` would be). The throttled
+the emulator's credentials and ``AWS_ENDPOINT_URL``, and fresh emulators: a small launcher
+(``_launch``) spawns, times and reaps each, so its peak RSS is its own (a child forked by the
+suite directly would start from the suite's peak, which Linux keeps across ``exec``). The throttled
 share is the emulator's ``throttled`` counter (it throttles WorkSpaces only) over its WorkSpaces
 requests, so the STS, Organizations and EC2 calls of the audit are not in the denominator.
 imgperms_async is byte-compiled first, as for the start-up scenario.
@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -142,33 +140,36 @@ class Reaped:
     stderr: str
 
 
+LAUNCHER: Final = Path(__file__).with_name("_launch.py")
+
+
 def run_reaped(
     command: Sequence[str], server: _server.Server, work: Path, env: Mapping[str, str] | None = None
 ) -> Reaped:
-    """Run ``command`` in ``work`` with the emulator's credentials and endpoint, timed by the
-    parent and reaped with ``os.wait4``, whose usage is that child's alone (its CPU, its peak)."""
+    """Run ``command`` in ``work`` with the emulator's credentials and endpoint, through the
+    launcher (``_launch``), which times it and reaps it: its usage is that command's alone (its
+    CPU, its peak), never the suite's."""
     server_before = server.cpu_secs()
+    usage_file = work / "usage.json"
+    launched = [sys.executable, "-S", "-I", str(LAUNCHER), str(usage_file), *command]
     with open(work / "stderr.txt", "w+") as stderr:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command,
+        exit_code = subprocess.run(
+            launched,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             cwd=work,
             env=tool_env(server) if env is None else dict(env),
             preexec_fn=on_client_core(),
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        # Reaped here, so Popen must not wait for it again.
-        process.returncode = os.waitstatus_to_exitcode(status)
+            check=False,
+        ).returncode
         stderr.seek(0)
         written = stderr.read()
+    usage = json.loads(usage_file.read_text())
     return Reaped(
-        wall,
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / KIB_PER_MB,
-        process.returncode,
+        usage["wall_secs"],
+        usage["cpu_secs"],
+        usage["peak_rss_kib"] / KIB_PER_MB,
+        exit_code,
         server.cpu_secs() - server_before,
         written,
     )

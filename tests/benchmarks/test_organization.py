@@ -6,9 +6,10 @@ against a small organization without limits, so the records read here are the CL
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from benchmarks import _organization, _report
 from benchmarks.__main__ import all_correct
@@ -18,6 +19,7 @@ from benchmarks._organization import (
     expected_scopes,
     lost_images,
     needed_requests,
+    run_reaped,
 )
 from benchmarks._scenarios import SEED, serving
 
@@ -159,3 +161,24 @@ def test_the_cli_s_own_records_of_a_small_organization_lose_nothing(tmp_path: Pa
     assert len(expected) == 3 * len(_organization.REGIONS)
     assert lost_images(expected, records) == 0
     assert run.images_reported == sum(len(images) for images in expected.values())
+
+
+class IdleServer:
+    """A server that spends no CPU: the command measured here talks to none."""
+
+    def cpu_secs(self) -> float:
+        return 0.0
+
+
+def test_a_commands_peak_rss_is_its_own_not_the_suites(tmp_path: Path) -> None:
+    # Linux keeps a process's peak across exec: forked by a large suite, a small command would
+    # report the suite's size as its own.
+    ballast = bytearray(300 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+
+    reaped = run_reaped([sys.executable, "-c", "pass"], cast(Any, IdleServer()), tmp_path, env={})
+
+    assert reaped.exit_code == 0
+    assert reaped.peak_rss_mb < 100
+    assert reaped.wall_secs > 0
+    del ballast
