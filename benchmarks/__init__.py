@@ -18,7 +18,8 @@ every run.
 
 Modules: ``__main__`` (CLI and plan sizes), ``_scenarios`` (what is measured), ``_audit`` (the
 audit beside Cloud Custodian), ``_organization`` (an organization audit at AWS's limits per
-scope, and how the CLI is run and reaped), ``_enterprise`` (1,000 and 5,000 accounts in every
+scope, and how the CLI is run), ``_launch`` (spawns, times and reaps a command, so its usage
+is its own), ``_enterprise`` (1,000 and 5,000 accounts in every
 region), ``_c7n_org`` (c7n-org beside us on one accounts file), ``_server`` (server processes),
 ``_lean_server`` (the throughput scenario's server), ``_clients`` and ``_drive`` (one driver per
 client, run as ``python -m benchmarks._drive CLIENT JOB_JSON``), ``_env`` (versions, pins, what
