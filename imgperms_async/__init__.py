@@ -1,24 +1,12 @@
 """Asyncio client for Amazon WorkSpaces image permissions: one call, every page, or thousands of images,
 of one account or every account of an AWS organization."""
 
+import importlib
+import typing
+
 from imgperms_async._aiohttp_transport import AiohttpTransport
-from imgperms_async._audit import (
-    AccountSource,
-    Audit,
-    AuditedImage,
-    AuditItem,
-    AuditProgress,
-    InboundImage,
-    OrganizationAudit,
-    OrganizationUnavailableError,
-    ScopeResult,
-    ScopeStatus,
-    ShareClass,
-)
-from imgperms_async._baseline import Baseline
 from imgperms_async._client import ImagePermissionsClient
 from imgperms_async._client_config import RETRY_MODES, ClientConfig, RetryMode
-from imgperms_async._compliance import Requirement, compliance
 from imgperms_async._exceptions import (
     AccessDeniedException,
     ClientClosedError,
@@ -34,50 +22,94 @@ from imgperms_async._exceptions import (
     ThrottlingException,
     error_code,
 )
-from imgperms_async._exemptions import Exemption, exemptions_from_text
 from imgperms_async._fanout import FanOut, ImagePermissionsResult
 from imgperms_async._http import HttpRequest, HttpResponse, Transport
 from imgperms_async._identity import Identity, check_endpoint_url
 from imgperms_async._mock_transport import MockResponse, MockTransport
-from imgperms_async._organization._accounts import Account, accounts_from_text, check_account_id
-from imgperms_async._organization._reach import AuditTotals
-from imgperms_async._organization._roles import DEFAULT_ROLE_NAME, Role
 from imgperms_async._pipeline import ServiceClient
-from imgperms_async._records import (
-    Change,
-    ChangeKind,
-    ErrorInfo,
-    ExpiredExemptionRecord,
-    ImageRecord,
-    InboundRecord,
-    Record,
-    ReportError,
-    ScopeRecord,
-    read_report,
-    record_of,
-    sorted_records,
-)
 from imgperms_async._regions import check_region_name, partition_of
 from imgperms_async._secrets import known_secrets
-from imgperms_async._security_hub import (
-    FailedFinding,
-    ScopeImport,
-    SecurityHubImport,
-    import_findings,
-)
 from imgperms_async._stats import StatsSnapshot
-from imgperms_async._text_lists import account_ids_from_text, image_ids_from_text
-from imgperms_async._unshare import (
-    INBOUND_ADVICE,
-    Action,
-    Applied,
-    Plan,
-    Unshare,
-    UnshareRefused,
-    apply_unshares,
-    plan_unshares,
-)
 from imgperms_async._version import __version__
+
+if typing.TYPE_CHECKING:
+    from imgperms_async._audit import (
+        AccountSource,
+        Audit,
+        AuditedImage,
+        AuditItem,
+        AuditProgress,
+        InboundImage,
+        OrganizationAudit,
+        OrganizationUnavailableError,
+        ScopeResult,
+        ScopeStatus,
+        ShareClass,
+    )
+    from imgperms_async._baseline import Baseline
+    from imgperms_async._compliance import Requirement, compliance
+    from imgperms_async._exemptions import Exemption, exemptions_from_text
+    from imgperms_async._organization._accounts import Account, accounts_from_text, check_account_id
+    from imgperms_async._organization._reach import AuditTotals
+    from imgperms_async._organization._roles import DEFAULT_ROLE_NAME, Role
+    from imgperms_async._records import (
+        Change,
+        ChangeKind,
+        ErrorInfo,
+        ExpiredExemptionRecord,
+        ImageRecord,
+        InboundRecord,
+        Record,
+        ReportError,
+        ScopeRecord,
+        read_report,
+        record_of,
+        sorted_records,
+    )
+    from imgperms_async._security_hub import (
+        FailedFinding,
+        ScopeImport,
+        SecurityHubImport,
+        import_findings,
+    )
+    from imgperms_async._text_lists import account_ids_from_text, image_ids_from_text
+    from imgperms_async._unshare import (
+        INBOUND_ADVICE,
+        Action,
+        Applied,
+        Plan,
+        Unshare,
+        UnshareRefused,
+        apply_unshares,
+        plan_unshares,
+    )
+
+_LAZY_MODULES: typing.Final = (
+    "imgperms_async._audit",
+    "imgperms_async._baseline",
+    "imgperms_async._compliance",
+    "imgperms_async._exemptions",
+    "imgperms_async._organization._accounts",
+    "imgperms_async._organization._reach",
+    "imgperms_async._organization._roles",
+    "imgperms_async._records",
+    "imgperms_async._security_hub",
+    "imgperms_async._text_lists",
+    "imgperms_async._unshare",
+)
+"""Modules of the audit, its records and its findings, imported on first use of one of their
+names: a program that only calls the client does not pay the 40 ms they take to import."""
+
+
+def __getattr__(name: str) -> object:
+    if name in __all__:
+        for module in _LAZY_MODULES:
+            value = getattr(importlib.import_module(module), name, None)
+            if value is not None:
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module 'imgperms_async' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_ROLE_NAME",

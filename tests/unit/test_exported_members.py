@@ -3,6 +3,11 @@ nothing private is exported, and every modeled error can be imported from the pa
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
+
 import imgperms_async
 from imgperms_async._exceptions import MODELED_ERRORS
 
@@ -108,3 +113,15 @@ def test_every_modeled_error_is_exported_and_on_client_exceptions() -> None:
     for name, error in MODELED_ERRORS.items():
         assert getattr(imgperms_async, name) is error
         assert getattr(namespace, name) is error
+
+
+@pytest.mark.slow
+def test_importing_the_package_leaves_the_audits_modules_for_their_first_use() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, imgperms_async; print(*sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+    assert [module for module in imgperms_async._LAZY_MODULES if module in loaded] == []
