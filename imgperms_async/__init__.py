@@ -98,7 +98,8 @@ _LAZY_MODULES: typing.Final = (
     "imgperms_async._unshare",
 )
 """Modules of the audit, its records and its findings, imported on first use of one of their
-names: a program that only calls the client does not pay the 40 ms they take to import."""
+names: a program that only calls the client does not pay the time they take to import (about
+40 ms here)."""
 
 
 def __getattr__(name: str) -> object:
