@@ -83,12 +83,6 @@ class FakeAws:
         )  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def unpaced_organizations(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Organizations is paced at 5 requests a second: here it answers at once, unpaced."""
-    monkeypatch.setattr("imgperms_async._organization._reach.ORGANIZATIONS_RATE_PER_SEC", None)
-
-
 def plan_of(*accounts: str, owner: str | None = CALLER) -> Plan:
     return Plan((Unshare(owner, "owner", "us-east-1", IMAGE, accounts),))
 

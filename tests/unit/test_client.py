@@ -395,6 +395,23 @@ async def test_a_scope_client_leaves_the_shared_transport_open() -> None:
     assert closed == []
 
 
+async def test_a_scope_client_leaves_its_accounts_credentials_to_the_audit() -> None:
+    # Every scope of an account shares its credentials: closing them at one scope's end would
+    # cancel a renewal another scope of the account has in flight.
+    closed: list[bool] = []
+
+    class Shared(StaticCredentialSource):
+        async def aclose(self) -> None:
+            closed.append(True)
+
+    given = resolved()
+    given = Resolved(given.endpoint, Shared(Credentials("AKIDSCOPE", "s")), given.retry)
+    async with scope_client(given, config=ClientConfig(), transport=answering(PAGE)) as c:
+        await c.describe_workspace_image_permissions(ImageId=IMAGE)
+
+    assert closed == []
+
+
 def test_the_transport_made_uses_botocores_ca_bundle_when_the_config_names_none(
     tmp_path: Path,
 ) -> None:
