@@ -28,10 +28,11 @@ from imgperms_async._http import Transport
 from imgperms_async._identity import Identity
 from imgperms_async._paginate import paginate
 from imgperms_async._pipeline import CallPipeline
-from imgperms_async._protocol import IMAGE_PERMISSIONS, Operation
+from imgperms_async._protocol import IMAGE_IDS, IMAGE_PERMISSIONS, Operation
 from imgperms_async._regions import WORKSPACES
 from imgperms_async._stats import StatsSnapshot
 from imgperms_async._validation import (
+    validate_image_listing,
     validate_image_permissions_params,
     validate_page_size,
     validate_update_permission_params,
@@ -280,6 +281,7 @@ class ImagePermissionsClient:
         self, *, image_type: str | None = "OWNED", page_size: int | None = None
     ) -> AsyncGenerator[str]:
         """The id of every image, over all pages of DescribeWorkspaceImages."""
+        validate_image_listing(image_type, page_size)
         params: dict[str, Any] = {}
         if image_type is not None:
             params["ImageType"] = image_type
@@ -287,12 +289,12 @@ class ImagePermissionsClient:
             params["MaxResults"] = page_size
 
         async def call(request: dict[str, Any]) -> dict[str, Any]:
-            return await self.describe_workspace_images(**request)
+            return await self._call(IMAGE_IDS, request)
 
         async with aclosing(paginate(call, params)) as pages:
             async for page in pages:
-                for image in page["Images"]:
-                    yield image["ImageId"]
+                for image_id in page["ImageIds"]:
+                    yield image_id
 
     def fan_out(
         self,

@@ -2,7 +2,8 @@
 
 An ``Operation`` knows its own wire format; ``Endpoint`` calls any of them at one URL: build the
 request, send it (the step below signs it), measure clock skew from the answer, parse it.
-WorkSpaces' DescribeWorkspaceImagePermissions, the hot path, is AWS JSON 1.1 written out here,
+WorkSpaces' hot path (DescribeWorkspaceImagePermissions, and DescribeWorkspaceImages read for its
+ids) is AWS JSON 1.1 written out here,
 with error codes parsed as botocore does (``X-Amzn-ErrorType``, then ``__type``, then ``code``) and
 every answer checked, so a malformed one is ``MalformedResponseError`` instead of a crash above.
 Every other operation, of any service, is read from botocore's models (``_modeled.py``).
@@ -213,6 +214,37 @@ def _expect_str(response: HttpResponse, name: str, value: object) -> str:
     return value
 
 
+def shape_image_ids(
+    params: Mapping[str, Any], response: HttpResponse, decoded: Any
+) -> dict[str, Any]:
+    """DescribeWorkspaceImages read for the ids alone: ``{"ImageIds": [...], "NextToken": ...}``.
+
+    Listing is half an audit's requests when its scopes hold an image or two, and botocore's
+    parser (timestamps, every member shaped) costs more than the rest of such a request. Only
+    what a listing cannot be read without is checked: ``Images`` a list of objects, each with a
+    string ``ImageId``, and the token a string; the members nobody reads here are left unread.
+    ``describe_workspace_images`` still answers boto3's whole page.
+    """
+    if not isinstance(decoded, dict):
+        raise malformed(response, "the body is not a JSON object")
+    images = decoded.get("Images")
+    if not isinstance(images, list):
+        raise malformed(response, "Images is missing or not a list")
+    image_ids: list[str] = []
+    for index, image in enumerate(images):
+        if not isinstance(image, dict):
+            raise malformed(response, f"Images[{index}] is not an object")
+        image_id = image.get("ImageId")
+        if image_id is None:
+            raise malformed(response, f"Images[{index}]: ImageId is missing")
+        image_ids.append(_expect_str(response, f"Images[{index}].ImageId", image_id))
+    result: dict[str, Any] = {"ImageIds": image_ids}
+    token = decoded.get("NextToken")
+    if token is not None:
+        result["NextToken"] = _expect_str(response, "NextToken", token)
+    return result
+
+
 def malformed(response: HttpResponse, problem: str) -> MalformedResponseError:
     request_id = response.headers.get("x-amzn-requestid", "unknown")
     return MalformedResponseError(f"Malformed response (request id {request_id}): {problem}")
@@ -220,4 +252,7 @@ def malformed(response: HttpResponse, problem: str) -> MalformedResponseError:
 
 IMAGE_PERMISSIONS: Final = JsonOperation(
     WORKSPACES_TARGET_PREFIX, "DescribeWorkspaceImagePermissions", shape_image_permissions
+)
+IMAGE_IDS: Final = JsonOperation(
+    WORKSPACES_TARGET_PREFIX, "DescribeWorkspaceImages", shape_image_ids
 )

@@ -1,5 +1,6 @@
-"""Input checks for DescribeWorkspaceImagePermissions and UpdateWorkspaceImagePermission, done
-before anything is signed or sent; and the account-id rule every other input shares.
+"""Input checks for DescribeWorkspaceImagePermissions, UpdateWorkspaceImagePermission and a
+listing of image ids, done before anything is signed or sent; and the account-id rule every
+other input shares.
 
 The limits are the WorkSpaces service model's (botocore ``workspaces`` 2015-04-08). They are written
 out here rather than loaded because loading the model costs tens of milliseconds at start-up;
@@ -19,6 +20,7 @@ IMAGE_ID_PATTERN: Final = "wsi-[0-9a-z]{9,63}$"
 ACCOUNT_ID_PATTERN: Final = "^\\d{12}$"
 MAX_RESULTS_RANGE: Final = (1, 25)
 NEXT_TOKEN_LENGTH_RANGE: Final = (1, 2048)
+IMAGE_TYPES: Final = ("OWNED", "SHARED")
 
 _IMAGE_ID = re.compile(IMAGE_ID_PATTERN)
 """Matched whole (``fullmatch``): with ``match``, the model's ``$`` also accepts a trailing newline."""
@@ -45,6 +47,23 @@ def validate_image_permissions_params(params: Mapping[str, Any]) -> None:
         problems.extend(_max_results_problems(max_results))
     if (token := params.get("NextToken")) is not None:
         problems.extend(_next_token_problems(token))
+    if problems:
+        raise ParamValidationError(report="\n".join(problems))
+
+
+def validate_image_listing(image_type: object, page_size: object) -> None:
+    """DescribeWorkspaceImages' ``ImageType`` and ``MaxResults`` as a listing of ids sends them."""
+    problems = [] if page_size is None else _max_results_problems(page_size)
+    if image_type is not None and not isinstance(image_type, str):
+        problems.append(
+            f"Invalid type for parameter ImageType, value: {image_type!r}, "
+            f"type: {type(image_type)}, valid types: {str!r}"
+        )
+    elif image_type is not None and image_type not in IMAGE_TYPES:
+        problems.append(
+            f"Invalid value for parameter ImageType, value: {image_type}, "
+            f"valid values: {', '.join(IMAGE_TYPES)}"
+        )
     if problems:
         raise ParamValidationError(report="\n".join(problems))
 

@@ -185,6 +185,32 @@ async def test_describe_workspace_images_parses_timestamps_as_boto3_does() -> No
     )
 
 
+async def test_a_listing_of_ids_the_model_refuses_sends_nothing() -> None:
+    transport = answering({"Images": []})
+    async with client(transport) as c:
+        with pytest.raises(ParamValidationError, match="ImageType"):
+            [image_id async for image_id in c.iter_image_ids(image_type="owned")]
+    assert transport.requests == []
+
+
+async def test_iter_image_ids_follows_every_page_of_the_listing() -> None:
+    pages = iter(
+        [
+            {"Images": [{"ImageId": IMAGE, "Created": 1700000000.5}], "NextToken": "t1"},
+            {"Images": [{"ImageId": "wsi-zzzzzzzzz"}]},
+        ]
+    )
+    transport = MockTransport(lambda request: MockResponse(body=json.dumps(next(pages)).encode()))
+    async with client(transport) as c:
+        ids = [image_id async for image_id in c.iter_image_ids(page_size=1)]
+    assert ids == [IMAGE, "wsi-zzzzzzzzz"]
+    sent = [json.loads(request.body) for request in transport.requests]
+    assert sent == [
+        {"ImageType": "OWNED", "MaxResults": 1},
+        {"ImageType": "OWNED", "MaxResults": 1, "NextToken": "t1"},
+    ]
+
+
 async def test_using_the_client_outside_async_with_is_a_clear_error() -> None:
     with pytest.raises(ClientClosedError, match="async with"):
         await client().describe_workspace_image_permissions(ImageId=IMAGE)

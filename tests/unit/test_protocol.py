@@ -17,7 +17,13 @@ from imgperms_async import (
     ThrottlingException,
 )
 from imgperms_async._http import HttpRequest, HttpResponse
-from imgperms_async._protocol import IMAGE_PERMISSIONS, Endpoint, JsonOperation, parse_error
+from imgperms_async._protocol import (
+    IMAGE_IDS,
+    IMAGE_PERMISSIONS,
+    Endpoint,
+    JsonOperation,
+    parse_error,
+)
 
 OPERATION = "DescribeWorkspaceImagePermissions"
 EMPTY_PAGE = {"ImageId": "wsi-abc123def", "ImagePermissions": []}
@@ -285,3 +291,48 @@ async def test_the_date_is_observed_before_an_error_is_raised() -> None:
 def test_a_request_is_a_post_unless_told_otherwise() -> None:
     assert HttpRequest("https://h/", {}, b"").method == "POST"
     assert HttpRequest("https://h/", {}, b"", "GET").method == "GET"
+
+
+async def list_ids(body: bytes | dict[str, Any]) -> dict[str, Any]:
+    return await endpoint(Recorder(answer(200, body))).call(IMAGE_IDS, {"ImageType": "OWNED"})
+
+
+async def test_a_listing_of_ids_is_describe_workspace_images_over_json_1_1() -> None:
+    recorder = Recorder(answer(200, {"Images": []}))
+    await endpoint(recorder).call(IMAGE_IDS, {"ImageType": "OWNED", "MaxResults": 3})
+    (request,) = recorder.requests
+    assert request.headers["X-Amz-Target"] == "WorkspacesService.DescribeWorkspaceImages"
+    assert json.loads(request.body) == {"ImageType": "OWNED", "MaxResults": 3}
+
+
+async def test_a_listing_of_ids_keeps_each_id_in_order_and_the_token() -> None:
+    images = [
+        {"ImageId": "wsi-bbbbbbbbb", "Name": "b", "Created": 1700000000.5, "State": "AVAILABLE"},
+        {"ImageId": "wsi-aaaaaaaaa", "Surprise": {"nested": [1]}},
+    ]
+    result = await list_ids({"Images": images, "NextToken": "t2"})
+    assert (result["ImageIds"], result["NextToken"]) == (["wsi-bbbbbbbbb", "wsi-aaaaaaaaa"], "t2")
+
+
+async def test_a_null_token_ends_a_listing_of_ids() -> None:
+    assert "NextToken" not in await list_ids({"Images": [], "NextToken": None})
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[]", "not a JSON object"),
+        ({"status": "ok"}, "Images is missing or not a list"),
+        ({"Images": {"ImageId": "wsi-aaaaaaaaa"}}, "Images is missing or not a list"),
+        ({"Images": [{"ImageId": "wsi-aaaaaaaaa"}, 5]}, r"Images\[1\] is not an object"),
+        ({"Images": [{"Name": "no id"}]}, r"Images\[0\]: ImageId is missing"),
+        ({"Images": [{"ImageId": 7}]}, r"Images\[0\]\.ImageId is a int"),
+        ({"Images": [], "NextToken": 7}, "NextToken is a int"),
+    ],
+)
+async def test_a_listing_without_readable_ids_is_malformed_never_empty(
+    body: bytes | dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(MalformedResponseError, match=problem):
+        await list_ids(body)

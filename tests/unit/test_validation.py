@@ -9,8 +9,10 @@ from imgperms_async import ParamValidationError
 from imgperms_async._validation import (
     ACCOUNT_ID_PATTERN,
     IMAGE_ID_PATTERN,
+    IMAGE_TYPES,
     MAX_RESULTS_RANGE,
     NEXT_TOKEN_LENGTH_RANGE,
+    validate_image_listing,
     validate_image_permissions_params,
     validate_page_size,
     validate_update_permission_params,
@@ -25,6 +27,10 @@ def test_limits_equal_the_botocore_service_model() -> None:
     assert (limit["min"], limit["max"]) == MAX_RESULTS_RANGE
     token = shapes[request["NextToken"]["shape"]]
     assert (token["min"], token["max"]) == NEXT_TOKEN_LENGTH_RANGE
+    listing = shapes["DescribeWorkspaceImagesRequest"]["members"]
+    assert tuple(shapes[listing["ImageType"]["shape"]]["enum"]) == IMAGE_TYPES
+    listed = shapes[listing["MaxResults"]["shape"]]
+    assert (listed["min"], listed["max"]) == MAX_RESULTS_RANGE
 
 
 def test_valid_parameters_pass() -> None:
@@ -102,3 +108,24 @@ def test_every_update_member_is_required(missing: str) -> None:
 def test_allow_copy_image_must_be_a_boolean() -> None:
     with pytest.raises(ParamValidationError, match="AllowCopyImage"):
         validate_update_permission_params({**UPDATE, "AllowCopyImage": "false"})
+
+
+@pytest.mark.parametrize(
+    ("image_type", "page_size", "message"),
+    [
+        ("owned", None, "Invalid value for parameter ImageType, value: owned, valid values: OWNED"),
+        (3, None, "Invalid type for parameter ImageType"),
+        ("OWNED", 0, "valid min value: 1"),
+        (None, 26, "valid max value: 25"),
+    ],
+)
+def test_a_listing_the_model_refuses_is_refused_before_it_is_sent(
+    image_type: object, page_size: object, message: str
+) -> None:
+    with pytest.raises(ParamValidationError, match=message):
+        validate_image_listing(image_type, page_size)
+
+
+@pytest.mark.parametrize("image_type", [*IMAGE_TYPES, None])
+def test_every_image_type_the_model_knows_lists(image_type: str | None) -> None:
+    validate_image_listing(image_type, 25)
