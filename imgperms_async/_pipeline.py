@@ -46,26 +46,29 @@ class CallPipeline:
         config: ClientConfig,
         retry: RetrySettings,
     ) -> None:
+        # Nothing below may refer back to the pipeline: a cycle leaves each one (an audit makes
+        # one per scope) to the cyclic collector, whose passes then took a fifth of the CPU of
+        # an audit of a thousand accounts.
         self.service_endpoint = service_endpoint
         self.credentials = credentials
-        self.clock = SkewClock()
+        self.clock = clock = SkewClock()
         self.stats = Stats()
         signer = RequestSigner(
             service=service_endpoint.signing_name,
             region_name=service_endpoint.signing_region,
-            now=self.clock.time,
+            now=clock.time,
         )
         self._endpoint = Endpoint(
             url=service_endpoint.url,
             send=SigningSender(transport, signer, credentials).send,
-            observe_date=self.clock.observe,
+            observe_date=clock.observe,
         )
         self._retrier = Retrier(
             max_attempts=config.max_attempts or retry.max_attempts or DEFAULT_MAX_ATTEMPTS,
             quota=RetryQuota(),
             limiter=rate_limiter(config, retry),
             stats=self.stats,
-            clock_skew_secs=lambda: self.clock.skew_secs,
+            clock_skew_secs=lambda: clock.skew_secs,
             credentials=lambda: credentials.current,
         )
 

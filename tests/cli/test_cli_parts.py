@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 import logging
 import sys
@@ -31,7 +32,7 @@ from imgperms_async.cli._demo import demo_allowlist
 from imgperms_async.cli._documents import render_csv
 from imgperms_async.cli._progress import LOG_EVERY_SECS, ProgressView
 from imgperms_async.cli._redact import RedactSecrets
-from imgperms_async.cli._run import run_event_loop
+from imgperms_async.cli._run import COLLECT_AFTER_ALLOCATIONS, collecting_less, run_event_loop
 from imgperms_async.cli._summary import RunFacts, summary_lines
 from imgperms_async.cli._tally import Tally
 
@@ -327,3 +328,21 @@ def test_the_cli_runs_on_asyncio_without_uvloop(monkeypatch: pytest.MonkeyPatch)
     seen: list[str] = []
     run_event_loop(loop_module(seen))
     assert seen == ["asyncio"]
+
+
+def test_an_audit_collects_cycles_less_often_and_gives_the_process_its_settings_back() -> None:
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    with collecting_less():
+        assert gc.get_threshold() == (COLLECT_AFTER_ALLOCATIONS, *before[1:])
+        assert gc.get_freeze_count() > frozen, "what existed before the audit is set aside"
+        assert gc.isenabled()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_collectors_settings_come_back_when_the_audit_fails() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), collecting_less():
+        raise RuntimeError("the audit broke")
+    assert gc.get_threshold() == before
