@@ -17,9 +17,15 @@ one-account audit of no image (process start and the fixed cost of an audit), le
 at the one-account audit's CPU per request, over the accounts audited; at most 5 ms. Peak RSS at
 most 100 MB above the one-account audit's, and no image lost.
 
-The full run also audits 5,000 accounts the same way, to show how cost grows: wall time should
-grow linearly with accounts (the same wall time per request at 5,000 as at 1,000) and memory
-follow the requests in flight, not the accounts (a few KB per account at most).
+The machine's speed drifts by a third within minutes (a pure-Python loop here takes 0.66 s or
+0.93 s from one minute to the next), and a ratio of two runs a minute apart carries that drift.
+So the full run measures three rounds, each an audit and its two baselines back to back, takes
+each ratio within its round, and judges the median of the rounds' figures.
+
+The full run also audits 5,000 accounts the same way, once, to show how cost grows: wall time
+should grow linearly with accounts (the same wall time per request at 5,000 as the rounds'
+median at 1,000) and memory follow the requests in flight, not the accounts (a few KB per
+account at most).
 
 Every audit runs as a user runs it (see ``_organization``), each against a fresh emulator; the
 emulator's CPU share over each audit's wall time is reported, as for the throughput scenario,
@@ -28,8 +34,9 @@ so the emulator is never what was measured without the report saying so.
 
 from __future__ import annotations
 
+import statistics
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -109,27 +116,21 @@ class EnterpriseRun:
 
 
 @dataclass(frozen=True)
-class Enterprise:
-    runs: tuple[EnterpriseRun, ...]
-    """By size, smallest first; the first is judged against the baselines."""
+class Round:
+    """One audit of the judged size and its two baselines, run one after the other: a machine
+    that slows down for a minute slows a round's three runs alike, not one side of a ratio."""
+
+    run: EnterpriseRun
     one_account: Counted
-    """``imgperms audit --all`` of one account of as many images as the first run."""
+    """``imgperms audit --all`` of one account of as many images as the audit."""
     empty: Counted
     """``imgperms audit --all`` of one account of no image: process start and an audit's fixed
     cost, which every audit pays once."""
 
     @property
-    def judged(self) -> EnterpriseRun:
-        return self.runs[0]
-
-    @property
-    def largest(self) -> EnterpriseRun | None:
-        """The largest run, when there is more than one size to compare."""
-        return self.runs[-1] if len(self.runs) > 1 else None
-
-    def per_request_ratio(self, run: EnterpriseRun) -> float:
+    def per_request_ratio(self) -> float:
         """Wall time per request over the one-account audit's."""
-        return run.audit.wall_ms_per_request / self.one_account.wall_ms_per_request
+        return self.run.audit.wall_ms_per_request / self.one_account.wall_ms_per_request
 
     @property
     def request_cpu_secs(self) -> float:
@@ -137,48 +138,105 @@ class Enterprise:
         requests = self.one_account.requests - self.empty.requests
         return (self.one_account.run.cpu_secs - self.empty.run.cpu_secs) / max(requests, 1)
 
-    def cpu_ms_per_account(self, run: EnterpriseRun) -> float:
+    @property
+    def cpu_ms_per_account(self) -> float:
         """CPU beyond the requests' own cost and the audit's fixed cost, per account audited."""
-        requests = run.audit.requests - self.empty.requests
-        beyond = run.audit.run.cpu_secs - self.empty.run.cpu_secs - requests * self.request_cpu_secs
-        return beyond / max(run.audited_accounts, 1) * MS_PER_SEC
+        audit = self.run.audit
+        requests = audit.requests - self.empty.requests
+        beyond = audit.run.cpu_secs - self.empty.run.cpu_secs - requests * self.request_cpu_secs
+        return beyond / max(self.run.audited_accounts, 1) * MS_PER_SEC
 
-    def rss_growth_mb(self, run: EnterpriseRun) -> float:
-        return run.audit.run.peak_rss_mb - self.one_account.run.peak_rss_mb
+    @property
+    def rss_growth_mb(self) -> float:
+        return self.run.audit.run.peak_rss_mb - self.one_account.run.peak_rss_mb
+
+    @property
+    def server_bound(self) -> bool:
+        return self.run.audit.server_bound or self.one_account.server_bound
+
+    @property
+    def counted(self) -> tuple[Counted, ...]:
+        return (self.run.audit, self.one_account, self.empty)
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    rounds: tuple[Round, ...]
+    """Of the judged size; each figure judged is the median of the rounds'."""
+    growth_runs: tuple[EnterpriseRun, ...] = ()
+    """Larger audits, run once each, to show how cost grows; compared with the rounds' median."""
+
+    @property
+    def judged(self) -> EnterpriseRun:
+        return self.rounds[0].run
+
+    @property
+    def per_request_ratio(self) -> float:
+        return statistics.median(each.per_request_ratio for each in self.rounds)
+
+    @property
+    def cpu_ms_per_account(self) -> float:
+        return statistics.median(each.cpu_ms_per_account for each in self.rounds)
+
+    @property
+    def rss_growth_mb(self) -> float:
+        return statistics.median(each.rss_growth_mb for each in self.rounds)
+
+    @property
+    def request_cpu_secs(self) -> float:
+        return statistics.median(each.request_cpu_secs for each in self.rounds)
+
+    @property
+    def lost(self) -> int:
+        """Images lost by the worst round."""
+        return max(each.run.lost for each in self.rounds)
+
+    @property
+    def server_bound(self) -> bool:
+        return any(each.server_bound for each in self.rounds)
+
+    @property
+    def largest(self) -> EnterpriseRun | None:
+        """The largest run, when there is a larger size to compare."""
+        return self.growth_runs[-1] if self.growth_runs else None
+
+    def _median(self, figure: Callable[[EnterpriseRun], float]) -> float:
+        return statistics.median(figure(each.run) for each in self.rounds)
 
     @property
     def growth(self) -> float | None:
-        """Wall time per request of the largest run over the first's: 1.0 is linear growth."""
+        """Wall time per request of the largest run over the rounds' median: 1.0 is linear."""
         largest = self.largest
         if largest is None:
             return None
-        return largest.audit.wall_ms_per_request / self.judged.audit.wall_ms_per_request
+        return largest.audit.wall_ms_per_request / self._median(
+            lambda run: run.audit.wall_ms_per_request
+        )
 
     @property
     def marginal_ms_per_account(self) -> float | None:
-        """Wall time each account beyond the first run's added."""
+        """Wall time each account beyond the judged size added."""
         largest = self.largest
         if largest is None:
             return None
-        extra = largest.audit.run.wall_secs - self.judged.audit.run.wall_secs
+        extra = largest.audit.run.wall_secs - self._median(lambda run: run.audit.run.wall_secs)
         return extra / (largest.audited_accounts - self.judged.audited_accounts) * MS_PER_SEC
 
     @property
     def rss_kb_per_account(self) -> float | None:
-        """Peak RSS each account beyond the first run's added."""
+        """Peak RSS each account beyond the judged size added."""
         largest = self.largest
         if largest is None:
             return None
-        extra = largest.audit.run.peak_rss_mb - self.judged.audit.run.peak_rss_mb
+        extra = largest.audit.run.peak_rss_mb - self._median(lambda run: run.audit.run.peak_rss_mb)
         return extra / (largest.audited_accounts - self.judged.audited_accounts) * KB_PER_MB
 
     @property
     def completed(self) -> bool:
         """Every audit ended with a whole report."""
-        return all(
-            counted.run.error is None
-            for counted in (self.one_account, self.empty, *(run.audit for run in self.runs))
-        )
+        every = [c for each in self.rounds for c in each.counted]
+        every += [run.audit for run in self.growth_runs]
+        return all(counted.run.error is None for counted in every)
 
 
 def _counted(run: CliRun, counters: Mapping[str, int]) -> Counted:
@@ -240,20 +298,22 @@ def _one_account(images: int, label: str) -> Counted:
     return _counted(run, counters)
 
 
-def enterprise(sizes: Sequence[int]) -> Enterprise:
-    """An organization audit of each size in ``sizes`` (members), then the baselines: one
-    account of as many images as the first, and one of none; each against a fresh emulator."""
+def enterprise(members: int, rounds: int, growth: Sequence[int] = ()) -> Enterprise:
+    """``rounds`` rounds of an organization audit of ``members`` members and its baselines (one
+    account of as many images, and one of none), then one audit of each size in ``growth``;
+    each against a fresh emulator."""
     byte_compile_imgperms()
-    runs = tuple(_enterprise_run(members) for members in sizes)
-    one_account = _one_account(runs[0].images, "enterprise baseline")
-    empty = _one_account(0, "enterprise start")
-    result = Enterprise(runs, one_account, empty)
-    for run in runs:
+    made: list[Round] = []
+    for index in range(1, rounds + 1):
+        run = _enterprise_run(members)
+        one_account = _one_account(run.images, f"enterprise baseline {index}")
+        made.append(Round(run, one_account, _one_account(0, f"enterprise start {index}")))
         log(
-            f"enterprise {run.members}: {result.per_request_ratio(run):.2f}x the one-account"
-            f" audit's wall time per request, {result.cpu_ms_per_account(run):.2f} ms CPU per"
-            f" account, RSS {result.rss_growth_mb(run):+.1f} MB"
+            f"enterprise {members}, round {index}: {made[-1].per_request_ratio:.2f}x the"
+            f" one-account audit's wall time per request, {made[-1].cpu_ms_per_account:.2f} ms"
+            f" CPU per account, RSS {made[-1].rss_growth_mb:+.1f} MB"
         )
+    result = Enterprise(tuple(made), tuple(_enterprise_run(size) for size in growth))
     if result.growth is not None:
         log(
             f"enterprise growth: {result.growth:.2f}x wall time per request,"

@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import _enterprise, _report
 from benchmarks.__main__ import all_correct
-from benchmarks._enterprise import Counted, Enterprise, EnterpriseRun
+from benchmarks._enterprise import Counted, Enterprise, EnterpriseRun, Round
 from benchmarks._organization import CliRun, _run_cli
 from benchmarks._scenarios import SEED, serving
 
@@ -55,27 +55,54 @@ def enterprise_run(members: int, wall_secs: float, cpu_secs: float, rss: float) 
 EMPTY = Counted(cli_run(0.6, 0.5, 50.0), requests=1, throttled=0)
 ONE = Counted(cli_run(0.6 + 20_000 * 0.0002, 0.5 + 20_000 * 0.0001, 60.0), 20_001, 0)
 SMALL = enterprise_run(1_000, wall_secs=900 * 36 * 0.0003, cpu_secs=0.5 + 900 * 36 * 0.0001, rss=90)
-ENTERPRISE = Enterprise((SMALL,), ONE, EMPTY)
+ROUND = Round(SMALL, ONE, EMPTY)
+ENTERPRISE = Enterprise((ROUND,))
+
+
+def with_cpu(run: EnterpriseRun, cpu_secs: float) -> EnterpriseRun:
+    return replace(run, audit=replace(run.audit, run=replace(run.audit.run, cpu_secs=cpu_secs)))
 
 
 def test_the_enterprise_is_judged_per_request_against_the_one_account_audit() -> None:
-    assert ENTERPRISE.one_account.wall_ms_per_request == pytest.approx(4.6 / 20_001 * 1000)
-    assert ENTERPRISE.per_request_ratio(SMALL) == pytest.approx(0.3 / (4.6 / 20_001 * 1000))
-    assert ENTERPRISE.request_cpu_secs == pytest.approx(0.0001)
+    assert ROUND.one_account.wall_ms_per_request == pytest.approx(4.6 / 20_001 * 1000)
+    assert ROUND.per_request_ratio == pytest.approx(0.3 / (4.6 / 20_001 * 1000))
+    assert ROUND.request_cpu_secs == pytest.approx(0.0001)
 
 
 def test_cpu_per_account_is_what_is_left_beyond_start_up_and_the_requests() -> None:
     # Exactly its requests' cost: nothing per account.
-    assert ENTERPRISE.cpu_ms_per_account(SMALL) == pytest.approx(0, abs=1e-3)
-    heavier = replace(SMALL, audit=replace(SMALL.audit, run=replace(SMALL.audit.run, cpu_secs=9)))
+    assert ROUND.cpu_ms_per_account == pytest.approx(0, abs=1e-3)
+    heavier = Round(with_cpu(SMALL, 9), ONE, EMPTY)
     beyond = 9 - 0.5 - (900 * 36 - 1) * 0.0001
-    assert ENTERPRISE.cpu_ms_per_account(heavier) == pytest.approx(beyond / 900 * 1000)
+    assert heavier.cpu_ms_per_account == pytest.approx(beyond / 900 * 1000)
 
 
-def test_growth_compares_the_largest_run_with_the_first() -> None:
+def test_each_ratio_is_taken_within_its_round_and_the_median_round_is_judged() -> None:
+    # A round on a machine twice as slow: its audit and its baselines alike.
+    slow = Round(
+        replace(SMALL, audit=replace(SMALL.audit, run=cli_run(900 * 36 * 0.0006, 7.48, 90))),
+        replace(ONE, run=cli_run(1.2 + 20_000 * 0.0004, 1.0 + 20_000 * 0.0002, 60.0)),
+        replace(EMPTY, run=cli_run(1.2, 1.0, 50.0)),
+    )
+    heavy = Round(with_cpu(SMALL, 9), ONE, EMPTY)
+    rounds = Enterprise((slow, ROUND, heavy))
+    across = slow.run.audit.wall_ms_per_request / ROUND.one_account.wall_ms_per_request
+    assert across == pytest.approx(2 * ROUND.per_request_ratio)
+    assert slow.per_request_ratio == pytest.approx(ROUND.per_request_ratio)
+    assert rounds.per_request_ratio == pytest.approx(ROUND.per_request_ratio)
+    assert rounds.cpu_ms_per_account == pytest.approx(0, abs=1e-3)
+    assert heavy.cpu_ms_per_account > 5
+
+
+def test_one_lossy_round_is_a_loss() -> None:
+    lossy = Round(replace(SMALL, lost=2), ONE, EMPTY)
+    assert Enterprise((ROUND, lossy, ROUND)).lost == 2
+
+
+def test_growth_compares_the_largest_run_with_the_rounds_median() -> None:
     assert ENTERPRISE.growth is None
     large = enterprise_run(5_000, wall_secs=4_500 * 36 * 0.00033, cpu_secs=20, rss=110)
-    grown = replace(ENTERPRISE, runs=(SMALL, large))
+    grown = replace(ENTERPRISE, growth_runs=(large,))
     assert grown.growth == pytest.approx(1.1)
     added = 4_500 * 36 * 0.00033 - 900 * 36 * 0.0003
     assert grown.marginal_ms_per_account == pytest.approx(added / 3_600 * 1000)
@@ -90,27 +117,33 @@ def verdicts(enterprise: Enterprise) -> list[str]:
 def test_targets_pass_and_fail_on_the_enterprise_figures() -> None:
     assert verdicts(ENTERPRISE) == ["PASS"] * 4
     slow = replace(SMALL, audit=replace(SMALL.audit, run=cli_run(30.0, 40.0, 200.0)), lost=3)
-    assert verdicts(replace(ENTERPRISE, runs=(slow,))) == ["FAIL"] * 4
+    assert verdicts(Enterprise((Round(slow, ONE, EMPTY),))) == ["FAIL"] * 4
     large = enterprise_run(5_000, wall_secs=4_500 * 36 * 0.0004, cpu_secs=20, rss=150)
-    assert verdicts(replace(ENTERPRISE, runs=(SMALL, large))) == ["PASS"] * 4 + ["FAIL"] * 2
+    assert verdicts(replace(ENTERPRISE, growth_runs=(large,))) == ["PASS"] * 4 + ["FAIL"] * 2
 
 
 def test_a_server_bound_run_is_not_measured() -> None:
     busy = replace(SMALL.audit.run, server_cpu_secs=SMALL.audit.run.wall_secs)
     bound = replace(SMALL, audit=replace(SMALL.audit, run=busy))
-    assert verdicts(replace(ENTERPRISE, runs=(bound,)))[0] == "not measured"
+    assert verdicts(Enterprise((ROUND, Round(bound, ONE, EMPTY))))[0] == "not measured"
 
 
-def test_the_report_shows_every_audit_and_an_unfinished_one_is_a_broken_run() -> None:
+def test_the_report_shows_every_round_and_an_unfinished_run_is_a_broken_run() -> None:
     report = _report.render(_report.Results(quick=False, enterprise=ENTERPRISE))
     assert "## Enterprise: `imgperms audit --organization --all-regions`" in report
     assert "| 1,000 accounts x 17 regions | 900 | 15,300 of 15,300 |" in report
     assert "| one account, no image (start-up) |" in report
     assert all_correct(_report.Results(quick=False, enterprise=ENTERPRISE))
-    broken = replace(ENTERPRISE, empty=replace(EMPTY, run=cli_run(0.6, 0.5, 50, "NoRegionError")))
+    rounds = _report.render(_report.Results(quick=False, enterprise=Enterprise((ROUND,) * 3)))
+    assert "| round 3: 1,000 accounts x 17 regions |" in rounds
+    assert "Judged on the median of the 3 rounds" in rounds
+    broken_empty = replace(EMPTY, run=cli_run(0.6, 0.5, 50, "NoRegionError"))
+    broken = Enterprise((ROUND, Round(SMALL, ONE, broken_empty)))
     results = _report.Results(quick=False, enterprise=broken)
     assert not all_correct(results)
-    assert "The start-up run produced no whole result: NoRegionError" in _report.render(results)
+    assert "The start-up run of round 2 produced no whole result: NoRegionError" in (
+        _report.render(results)
+    )
 
 
 def test_a_small_enterprise_in_every_region_loses_nothing(tmp_path: Path) -> None:
