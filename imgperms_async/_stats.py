@@ -1,9 +1,11 @@
 """Counters a client keeps for every request, cheap enough to leave on for a large audit.
 
-Latency goes into a fixed log-scale histogram (16 buckets per doubling from 10 µs; the last bucket,
-from about 170 s, is open-ended), so recording is one ``log2`` and an index, memory is constant, and
-a percentile is accurate to one bucket (under 4.5 %). Nothing here locks: a client and its stats
-live on one event loop.
+Latency goes into a log-scale histogram (16 buckets per doubling from 10 µs; the last bucket,
+from about 170 s, is open-ended), so recording is one ``log2`` and an index, and a percentile is
+accurate to one bucket (under 4.5 %). Only the buckets a latency fell in are kept: an audit keeps
+a client per (account, region) and an STS pipeline per account, most of them making a request or
+two, and 384 counters each came to 3 KB per account of a 5,000-account audit. Nothing here locks:
+a client and its stats live on one event loop.
 """
 
 from __future__ import annotations
@@ -66,13 +68,15 @@ class Stats:
         self._retries = 0
         self._throttles: Counter[str] = Counter()
         self._errors: Counter[str] = Counter()
-        self._buckets = [0] * _BUCKET_COUNT
+        self._buckets: dict[int, int] = {}
+        """Bucket index -> requests whose latency fell in it; only buckets that hold some."""
         self._max_latency = 0.0
 
     def record_request(self, latency_secs: float) -> None:
         """One attempt that went out and came back, with a response or a transport error."""
         self._requests += 1
-        self._buckets[_bucket_index(latency_secs)] += 1
+        index = _bucket_index(latency_secs)
+        self._buckets[index] = self._buckets.get(index, 0) + 1
         if latency_secs > self._max_latency:
             self._max_latency = latency_secs
 
@@ -88,30 +92,31 @@ class Stats:
     def snapshot(self) -> StatsSnapshot:
         elapsed = max(self._time() - self._started, 0.0)
         # Running totals once, then each rank by bisection: an audit takes a snapshot of every
-        # scope's client, and three walks over every bucket each time added up.
-        totals = list(accumulate(self._buckets))
+        # scope's client, and three walks over the buckets each time added up.
+        indexes = sorted(self._buckets)
+        totals = list(accumulate(self._buckets[index] for index in indexes))
         return StatsSnapshot(
             requests=self._requests,
             retries=self._retries,
             throttles=dict(self._throttles),
             errors=dict(self._errors),
-            latency_p50_secs=self._percentile(0.50, totals),
-            latency_p90_secs=self._percentile(0.90, totals),
-            latency_p99_secs=self._percentile(0.99, totals),
+            latency_p50_secs=self._percentile(0.50, indexes, totals),
+            latency_p90_secs=self._percentile(0.90, indexes, totals),
+            latency_p99_secs=self._percentile(0.99, indexes, totals),
             latency_max_secs=self._max_latency,
             elapsed_secs=elapsed,
             requests_per_sec=self._requests / elapsed if elapsed > 0 else 0.0,
         )
 
-    def _percentile(self, fraction: float, totals: list[int]) -> float:
+    def _percentile(self, fraction: float, indexes: list[int], totals: list[int]) -> float:
         """The upper edge of the bucket holding this rank, capped at the largest latency seen;
-        ``totals`` are the buckets' running totals."""
+        ``totals`` are the running totals of the buckets ``indexes`` name, in order."""
         if self._requests == 0:
             return 0.0
-        index = bisect_left(totals, max(math.ceil(fraction * self._requests), 1))
-        if index == len(totals):
+        position = bisect_left(totals, max(math.ceil(fraction * self._requests), 1))
+        if position == len(totals):
             raise AssertionError("unreachable: the buckets hold every request")
-        return min(_bucket_upper_edge(index), self._max_latency)
+        return min(_bucket_upper_edge(indexes[position]), self._max_latency)
 
 
 def _bucket_index(latency_secs: float) -> int:
