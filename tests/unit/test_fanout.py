@@ -202,6 +202,20 @@ async def test_one_image_starts_one_worker() -> None:
     assert spawn.workers == 1
 
 
+async def test_a_fan_out_that_ran_to_its_end_ends_without_another_turn_of_the_loop() -> None:
+    # An audit ends one per scope: waiting on its finished workers cost a turn each time.
+    fan_out = FanOut([image(1), image(2)], instant, concurrency=32)
+    turned: list[bool] = []
+
+    results = [await anext(fan_out), await anext(fan_out)]
+    asyncio.get_running_loop().call_soon(turned.append, True)
+    with pytest.raises(StopAsyncIteration):
+        await anext(fan_out)
+
+    assert {result.image_id for result in results} == {image(1), image(2)}
+    assert turned == []
+
+
 async def test_an_empty_or_invalid_input_starts_no_worker() -> None:
     spawn = CountingSpawn()
 
