@@ -14,7 +14,7 @@ import threading
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -128,6 +128,13 @@ def _load(name: str, build: Callable[[], ModeledOperation]) -> ModeledOperation:
         return loaded
 
 
+@cache
+def _region_identity(region: str) -> Identity:
+    """One checked ``Identity`` per region for every scope client of the process (it is frozen):
+    an audit makes thousands of them, in a handful of regions."""
+    return Identity(region_name=region)
+
+
 def scope_client(
     resolved: Resolved, *, config: ClientConfig, transport: Transport
 ) -> ImagePermissionsClient:
@@ -135,7 +142,9 @@ def scope_client(
     each (account, region) from one reading of botocore's configuration, with the account's
     own (assumed) credentials, instead of reading the configuration again per scope."""
     client = ImagePermissionsClient(
-        region_name=resolved.endpoint.signing_region, config=config, transport=transport
+        identity=_region_identity(resolved.endpoint.signing_region),
+        config=config,
+        transport=transport,
     )
     client._resolved = resolved
     return client
