@@ -170,21 +170,9 @@ class Enterprise:
     def judged(self) -> EnterpriseRun:
         return self.rounds[0].run
 
-    @property
-    def per_request_ratio(self) -> float:
-        return statistics.median(each.per_request_ratio for each in self.rounds)
-
-    @property
-    def cpu_ms_per_account(self) -> float:
-        return statistics.median(each.cpu_ms_per_account for each in self.rounds)
-
-    @property
-    def rss_growth_mb(self) -> float:
-        return statistics.median(each.rss_growth_mb for each in self.rounds)
-
-    @property
-    def request_cpu_secs(self) -> float:
-        return statistics.median(each.request_cpu_secs for each in self.rounds)
+    def median(self, figure: Callable[[Round], float]) -> float:
+        """A figure of each round, the median of the rounds': what is judged."""
+        return statistics.median(figure(each) for each in self.rounds)
 
     @property
     def lost(self) -> int:
@@ -200,17 +188,14 @@ class Enterprise:
         """The largest run, when there is a larger size to compare."""
         return self.growth_runs[-1] if self.growth_runs else None
 
-    def _median(self, figure: Callable[[EnterpriseRun], float]) -> float:
-        return statistics.median(figure(each.run) for each in self.rounds)
-
     @property
     def growth(self) -> float | None:
         """Wall time per request of the largest run over the rounds' median: 1.0 is linear."""
         largest = self.largest
         if largest is None:
             return None
-        return largest.audit.wall_ms_per_request / self._median(
-            lambda run: run.audit.wall_ms_per_request
+        return largest.audit.wall_ms_per_request / self.median(
+            lambda each: each.run.audit.wall_ms_per_request
         )
 
     @property
@@ -219,7 +204,7 @@ class Enterprise:
         largest = self.largest
         if largest is None:
             return None
-        extra = largest.audit.run.wall_secs - self._median(lambda run: run.audit.run.wall_secs)
+        extra = largest.audit.run.wall_secs - self.median(lambda each: each.run.audit.run.wall_secs)
         return extra / (largest.audited_accounts - self.judged.audited_accounts) * MS_PER_SEC
 
     @property
@@ -228,7 +213,9 @@ class Enterprise:
         largest = self.largest
         if largest is None:
             return None
-        extra = largest.audit.run.peak_rss_mb - self._median(lambda run: run.audit.run.peak_rss_mb)
+        extra = largest.audit.run.peak_rss_mb - self.median(
+            lambda each: each.run.audit.run.peak_rss_mb
+        )
         return extra / (largest.audited_accounts - self.judged.audited_accounts) * KB_PER_MB
 
     @property

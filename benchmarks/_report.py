@@ -251,9 +251,9 @@ def _enterprise_targets(enterprise: Enterprise) -> list[Target]:
     shows."""
     run = enterprise.judged
     server_bound = enterprise.server_bound
-    ratio = enterprise.per_request_ratio
-    cpu = enterprise.cpu_ms_per_account
-    growth = enterprise.rss_growth_mb
+    ratio = enterprise.median(lambda each: each.per_request_ratio)
+    cpu = enterprise.median(lambda each: each.cpu_ms_per_account)
+    growth = enterprise.median(lambda each: each.rss_growth_mb)
     size = f"{run.members:,} accounts"
     found = [
         Target(
@@ -714,12 +714,16 @@ def _enterprise_section(enterprise: Enterprise) -> list[str]:
         )
     median = (
         f"Judged on the median of the {len(enterprise.rounds)} rounds, each ratio taken within its"
-        f" round: {enterprise.per_request_ratio:.2f}x the one-account audit's wall time per"
-        f" request, {enterprise.cpu_ms_per_account:.2f} ms of CPU per account beyond its"
-        f" requests, peak RSS {enterprise.rss_growth_mb:+.1f} MB over the one-account audit's. "
+        f" round: {enterprise.median(lambda each: each.per_request_ratio):.2f}x the one-account"
+        " audit's wall time per request,"
+        f" {enterprise.median(lambda each: each.cpu_ms_per_account):.2f} ms of CPU per account"
+        " beyond its requests, peak RSS"
+        f" {enterprise.median(lambda each: each.rss_growth_mb):+.1f} MB over the one-account"
+        " audit's. "
         if len(enterprise.rounds) > 1
         else ""
     )
+    request_cpu_secs = enterprise.median(lambda each: each.request_cpu_secs)
     audits = (*(each.run for each in enterprise.rounds), *enterprise.growth_runs)
     busiest = max(each.busiest_requests for each in audits)
     lines = [
@@ -749,7 +753,7 @@ def _enterprise_section(enterprise: Enterprise) -> list[str]:
         f" WorkSpaces requests, within AWS's burst of {BURST:g}: no request has to wait for the"
         " limit, so the time is the client's own. Requests are every request the emulator"
         " answered, STS, Organizations and EC2 included. A request's own CPU is the one-account"
-        f" audit's, less the start-up run's, per request: {enterprise.request_cpu_secs * 1e6:.0f}"
+        f" audit's, less the start-up run's, per request: {request_cpu_secs * 1e6:.0f}"
         " µs (the rounds' median). Start-up runs include process start; the organization holds a"
         " tenth of its members SUSPENDED, which the audit skips.",
         "",

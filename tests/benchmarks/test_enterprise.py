@@ -89,8 +89,10 @@ def test_each_ratio_is_taken_within_its_round_and_the_median_round_is_judged() -
     across = slow.run.audit.wall_ms_per_request / ROUND.one_account.wall_ms_per_request
     assert across == pytest.approx(2 * ROUND.per_request_ratio)
     assert slow.per_request_ratio == pytest.approx(ROUND.per_request_ratio)
-    assert rounds.per_request_ratio == pytest.approx(ROUND.per_request_ratio)
-    assert rounds.cpu_ms_per_account == pytest.approx(0, abs=1e-3)
+    assert rounds.median(lambda each: each.per_request_ratio) == pytest.approx(
+        ROUND.per_request_ratio
+    )
+    assert rounds.median(lambda each: each.cpu_ms_per_account) == pytest.approx(0, abs=1e-3)
     assert heavy.cpu_ms_per_account > 5
 
 
