@@ -341,6 +341,17 @@ def test_an_audit_collects_cycles_less_often_and_gives_the_process_its_settings_
     assert gc.get_freeze_count() == 0
 
 
+def test_objects_the_process_froze_itself_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collecting_less():
+            pass
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_the_collectors_settings_come_back_when_the_audit_fails() -> None:
     before = gc.get_threshold()
     with pytest.raises(RuntimeError), collecting_less():
