@@ -3,9 +3,9 @@
 An ``Operation`` knows its own wire format; ``Endpoint`` calls any of them at one URL: build the
 request, send it (the step below signs it), measure clock skew from the answer, parse it.
 WorkSpaces' hot path (DescribeWorkspaceImagePermissions, and DescribeWorkspaceImages read for its
-ids) is AWS JSON 1.1 written out here,
-with error codes parsed as botocore does (``X-Amzn-ErrorType``, then ``__type``, then ``code``) and
-every answer checked, so a malformed one is ``MalformedResponseError`` instead of a crash above.
+ids) is AWS JSON 1.1 written out here, with error codes parsed as botocore does
+(``X-Amzn-ErrorType``, then ``__type``, then ``code``) and every answer checked, so a malformed one
+is ``MalformedResponseError`` instead of a crash above.
 Every other operation, of any service, is read from botocore's models (``_modeled.py``).
 """
 
