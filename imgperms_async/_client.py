@@ -23,7 +23,7 @@ from imgperms_async._aws_config import RetrySettings, ServiceEndpoint, read_conf
 from imgperms_async._client_config import ClientConfig
 from imgperms_async._credentials import CredentialSource, credential_source
 from imgperms_async._exceptions import ClientClosedError, ExceptionsNamespace
-from imgperms_async._fanout import FanOut, fetch_image
+from imgperms_async._fanout import FanOut, fetch_image, stop
 from imgperms_async._http import Transport
 from imgperms_async._identity import Identity
 from imgperms_async._paginate import paginate
@@ -224,10 +224,7 @@ class ImagePermissionsClient:
         """Stop running fan-outs, then close connections; safe to call more than once."""
         self._closed = True
         opened, self._open = self._open, None
-        workers = list(self._workers)
-        for worker in workers:
-            worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await stop(list(self._workers))
         if opened is not None:
             if opened.owns_transport:
                 await opened.transport.aclose()

@@ -10,7 +10,15 @@ region) scopes that hold one image each starts one worker in each, not ``concurr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -216,16 +224,7 @@ class FanOut:
         while tasks:
             started = list(tasks)
             tasks.clear()
-            running = [task for task in started if not task.done()]
-            for task in running:
-                task.cancel()
-            # A fan-out that ran to its end has nothing to wait for: gathering its finished
-            # tasks still cost a turn of the loop, once per scope of an audit.
-            if running:
-                await asyncio.gather(*running, return_exceptions=True)
-            for task in started:
-                if not task.cancelled():
-                    task.exception()  # retrieved, as gathering it did: never logged as lost
+            await stop(started)
 
     async def __aenter__(self) -> FanOut:
         return self
@@ -264,6 +263,23 @@ class FanOut:
                 if window is None:
                     return result
                 self._waiting[sequence] = result
+
+
+async def stop(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Cancel the tasks still running and wait for them to end.
+
+    A task already finished is not waited for: gathering it still cost a turn of the event loop,
+    twice per scope of an audit (its fan-out's and its client's). Its exception, if any, is
+    retrieved, as gathering it would, so none is logged as never retrieved.
+    """
+    running = [task for task in tasks if not task.done()]
+    for task in running:
+        task.cancel()
+    if running:
+        await asyncio.gather(*running, return_exceptions=True)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()
 
 
 async def _each(items: Iterable[str] | AsyncIterable[str]) -> AsyncGenerator[str]:

@@ -530,6 +530,22 @@ async def test_an_update_error_carries_its_modeled_members_as_boto3s_does() -> N
     assert (response["ResourceId"], response["message"]) == (IMAGE, "gone")
 
 
+async def test_closing_a_scope_client_whose_fan_outs_ended_takes_no_turn_of_the_loop() -> None:
+    # An audit closes one per (account, region): waiting on its finished workers cost a turn.
+    resolved = Resolved(
+        ServiceEndpoint(ENDPOINT, "us-east-1", "workspaces"),
+        StaticCredentialSource(Credentials("AKIDSCOPE", "scope-secret")),
+        RetrySettings(),
+    )
+    scope = scope_client(resolved, config=ClientConfig(), transport=answering(PAGE))
+    turned: list[bool] = []
+    async with scope:
+        assert [r.image_id async for r in scope.fan_out([IMAGE])] == [IMAGE]
+        asyncio.get_running_loop().call_soon(turned.append, True)
+
+    assert turned == []
+
+
 async def test_a_scope_client_is_freed_when_it_closes_without_the_cyclic_collector() -> None:
     # An audit makes one per (account, region): in a cycle, each waited for the collector,
     # whose passes over thousands of them took a fifth of a large audit's CPU.
