@@ -530,14 +530,17 @@ async def test_an_update_error_carries_its_modeled_members_as_boto3s_does() -> N
     assert (response["ResourceId"], response["message"]) == (IMAGE, "gone")
 
 
+SCOPE = Resolved(
+    ServiceEndpoint(ENDPOINT, "us-east-1", "workspaces"),
+    StaticCredentialSource(Credentials("AKIDSCOPE", "scope-secret")),
+    RetrySettings(),
+)
+"""What an audit resolves for one (account, region) before it makes the scope's client."""
+
+
 async def test_closing_a_scope_client_whose_fan_outs_ended_takes_no_turn_of_the_loop() -> None:
     # An audit closes one per (account, region): waiting on its finished workers cost a turn.
-    resolved = Resolved(
-        ServiceEndpoint(ENDPOINT, "us-east-1", "workspaces"),
-        StaticCredentialSource(Credentials("AKIDSCOPE", "scope-secret")),
-        RetrySettings(),
-    )
-    scope = scope_client(resolved, config=ClientConfig(), transport=answering(PAGE))
+    scope = scope_client(SCOPE, config=ClientConfig(), transport=answering(PAGE))
     turned: list[bool] = []
     async with scope:
         assert [r.image_id async for r in scope.fan_out([IMAGE])] == [IMAGE]
@@ -549,15 +552,10 @@ async def test_closing_a_scope_client_whose_fan_outs_ended_takes_no_turn_of_the_
 async def test_a_scope_client_is_freed_when_it_closes_without_the_cyclic_collector() -> None:
     # An audit makes one per (account, region): in a cycle, each waited for the collector,
     # whose passes over thousands of them took a fifth of a large audit's CPU.
-    resolved = Resolved(
-        ServiceEndpoint(ENDPOINT, "us-east-1", "workspaces"),
-        StaticCredentialSource(Credentials("AKIDSCOPE", "scope-secret")),
-        RetrySettings(),
-    )
     transport = answering(PAGE)
 
     async def one_scope() -> None:
-        async with scope_client(resolved, config=ClientConfig(), transport=transport) as scope:
+        async with scope_client(SCOPE, config=ClientConfig(), transport=transport) as scope:
             assert [r.image_id async for r in scope.fan_out([IMAGE])] == [IMAGE]
             assert scope.stats.requests == 1
 

@@ -12,7 +12,7 @@ import pytest
 from fakes import settle
 
 from imgperms_async import ImagePermissionsResult, ParamValidationError
-from imgperms_async._fanout import FanOut
+from imgperms_async._fanout import FanOut, stop
 
 
 def image(n: int) -> str:
@@ -214,6 +214,23 @@ async def test_a_fan_out_that_ran_to_its_end_ends_without_another_turn_of_the_lo
 
     assert {result.image_id for result in results} == {image(1), image(2)}
     assert turned == []
+
+
+async def test_stopping_a_task_that_failed_retrieves_its_error_as_gathering_it_did() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+
+    async def fail() -> None:
+        raise RuntimeError("a worker broke")
+
+    failed = loop.create_task(fail())
+    await settle()
+    await stop([failed])
+    del failed
+    gc.collect()
+
+    assert reported == [], "no 'Task exception was never retrieved'"
 
 
 async def test_an_empty_or_invalid_input_starts_no_worker() -> None:
