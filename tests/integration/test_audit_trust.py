@@ -228,7 +228,13 @@ async def test_a_short_role_session_is_assumed_about_once_a_session_not_on_every
         # length, and far fewer than the account's requests.
         assert 2 <= sessions <= 2 + 2 * span / SESSION_SECS
         assert sessions < len(used) / 4
-    assert clock.now - start == pytest.approx(STEP_SECS * len(emu.requests))
+    # Every request moved the clock once, but a renewal the last requests began can still be in
+    # flight when the audit closes, which cancels it unread: one at most (a single slot), and
+    # then it is the last request the emulator saw.
+    read = round((clock.now - start) / STEP_SECS)
+    assert read in (len(emu.requests), len(emu.requests) - 1)
+    if read < len(emu.requests):
+        assert emu.requests[-1].operation == "AssumeRole"
 
 
 # -- the control plane fails -------------------------------------------------------------------
