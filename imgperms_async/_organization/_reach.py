@@ -103,6 +103,7 @@ class Reach:
         self._profiles: dict[str, asyncio.Task[CredentialSource]] = {}
         self._sources: list[CredentialSource] = []
         self._pipelines: list[CallPipeline] = []
+        self._sts: dict[CredentialSource, CallPipeline] = {}
         self._operations: asyncio.Task[Operations] | None = None
         self._caller_account: asyncio.Task[str] | None = None
         self.totals = AuditTotals()
@@ -183,6 +184,17 @@ class Reach:
         )
         return self.count(pipeline)
 
+    def sts(self, signer: CredentialSource) -> CallPipeline:
+        """STS signed as ``signer``, one pipeline per signer: STS's quota is the calling
+        account's, so every role it assumes shares one pace (an audit of a thousand accounts
+        assumes a thousand roles as the one caller)."""
+        pipeline = self._sts.get(signer)
+        if pipeline is None:
+            pipeline = self._sts[signer] = self.control_pipeline(
+                "sts", signer, rate_per_sec=STS_RATE_PER_SEC, burst=STS_BURST
+            )
+        return pipeline
+
     def count(self, pipeline: CallPipeline) -> CallPipeline:
         """Add what ``pipeline`` costs to the totals when the reach closes."""
         self._pipelines.append(pipeline)
@@ -207,9 +219,7 @@ class Reach:
         return await asyncio.shield(self._caller_account)
 
     async def _ask_caller(self) -> str:
-        sts = self.control_pipeline(
-            "sts", self.caller_credentials, rate_per_sec=STS_RATE_PER_SEC, burst=STS_BURST
-        )
+        sts = self.sts(self.caller_credentials)
         return await control_plane.caller_account_id(sts.call, await self.operations())
 
     async def membership(self) -> Membership:
@@ -264,7 +274,7 @@ class Reach:
         self, role_arn: str, signer: CredentialSource, account: Account
     ) -> CredentialSource:
         """A session of ``role_arn``, asked for by ``signer``, renewed once per session."""
-        sts = self.control_pipeline("sts", signer, rate_per_sec=STS_RATE_PER_SEC, burst=STS_BURST)
+        sts = self.sts(signer)
         operations = await self.operations()
         request = control_plane.RoleRequest(
             role_arn=role_arn,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from calendar import timegm
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -37,9 +39,10 @@ IDENTITY = Identity(
 class FakeSts:
     """GetCallerIdentity and AssumeRole; each session's key names the role it is for."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock_ahead_secs: float = 0.0) -> None:
         self.assumed: list[dict[str, str]] = []
         self.denied: set[str] = set()
+        self.clock_ahead_secs = clock_ahead_secs
 
     def __call__(self, request: HttpRequest) -> MockResponse:
         params = {key: values[0] for key, values in parse_qs(request.body.decode()).items()}
@@ -54,7 +57,8 @@ class FakeSts:
                 ).encode()
             )
         assert params["Action"] == "AssumeRole"
-        self.assumed.append({**params, "signed_by": signer[1]})
+        signed_at = request.headers["X-Amz-Date"]
+        self.assumed.append({**params, "signed_by": signer[1], "signed_at": signed_at})
         if params["RoleArn"] in self.denied:
             return MockResponse(
                 403,
@@ -65,12 +69,13 @@ class FakeSts:
         expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
         key = "ASIA" + params["RoleArn"].rsplit("/", 1)[1].upper()
         return MockResponse(
+            headers={"Date": formatdate(time.time() + self.clock_ahead_secs, usegmt=True)},
             body=(
                 "<AssumeRoleResponse><AssumeRoleResult><Credentials>"
                 f"<AccessKeyId>{key}</AccessKeyId><SecretAccessKey>s-{key}</SecretAccessKey>"
                 f"<SessionToken>t-{key}</SessionToken><Expiration>{expires}</Expiration>"
                 "</Credentials></AssumeRoleResult></AssumeRoleResponse>"
-            ).encode()
+            ).encode(),
         )
 
 
@@ -115,6 +120,19 @@ async def test_an_account_asked_for_at_once_many_times_is_assumed_once() -> None
         assert len({id(source) for source in sources}) == 1
         assert reached.roles_assumed == 1
     assert len(sts.assumed) == 1
+
+
+async def test_every_role_is_assumed_at_the_callers_one_sts_pace_and_clock() -> None:
+    # STS counts its quota per calling account: a thousand roles are a thousand calls of one
+    # caller. What the first answer taught (here, that the local clock is an hour behind)
+    # holds for the next account's call too.
+    sts = FakeSts(clock_ahead_secs=3600)
+    async with reach(sts) as reached:
+        await reached.credentials(Account(MEMBER))
+        await reached.credentials(Account("100000000004"))
+    first, second = (timegm(time.strptime(a["signed_at"], "%Y%m%dT%H%M%SZ")) for a in sts.assumed)
+    assert first == pytest.approx(time.time(), abs=60)
+    assert second == pytest.approx(time.time() + 3600, abs=60)
 
 
 async def test_each_hop_of_a_chain_is_assumed_with_the_keys_of_the_one_before() -> None:
