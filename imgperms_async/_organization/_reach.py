@@ -104,6 +104,9 @@ class Reach:
         self._sources: list[CredentialSource] = []
         self._pipelines: list[CallPipeline] = []
         self._sts: dict[CredentialSource, CallPipeline] = {}
+        self._hops: dict[
+            tuple[CredentialSource, control_plane.RoleRequest], asyncio.Task[CredentialSource]
+        ] = {}
         self._operations: asyncio.Task[Operations] | None = None
         self._caller_account: asyncio.Task[str] | None = None
         self.totals = AuditTotals()
@@ -133,6 +136,7 @@ class Reach:
             task
             for task in (
                 *self._credentials.values(),
+                *self._hops.values(),
                 *self._profiles.values(),
                 self._operations,
                 self._caller_account,
@@ -260,28 +264,42 @@ class Reach:
             return await self._profile(account.profile)
         if account.role_arn is None and account.account_id == await self.caller_account_id():
             return self.caller_credentials
-        hops = (*account.role_chain, account.role_arn or self.role_arn(account.account_id))
         source = self.caller_credentials
-        for arn in hops:
-            source = await self._assume(arn, source, account)
+        for hop in account.role_chain:
+            source = await self._hop(self._role_request(hop, account), source)
+        role_arn = account.role_arn or self.role_arn(account.account_id)
+        source = await self._assume(self._role_request(role_arn, account), source)
         self.roles_assumed += 1
         return source
 
     def role_arn(self, account_id: str) -> str:
         return self.role.arn(account_id, partition=self.aws.partition(self.home_region))
 
-    async def _assume(
-        self, role_arn: str, signer: CredentialSource, account: Account
-    ) -> CredentialSource:
-        """A session of ``role_arn``, asked for by ``signer``, renewed once per session."""
-        sts = self.sts(signer)
-        operations = await self.operations()
-        request = control_plane.RoleRequest(
+    def _role_request(self, role_arn: str, account: Account) -> control_plane.RoleRequest:
+        return control_plane.RoleRequest(
             role_arn=role_arn,
             session_name=self.role.session_name,
             duration_secs=self.role.duration_secs,
             external_id=account.external_id or self.role.external_id,
         )
+
+    async def _hop(
+        self, request: control_plane.RoleRequest, signer: CredentialSource
+    ) -> CredentialSource:
+        """A session on the way to an account's role, one for every account whose chain asks
+        for it alike: the hub of hub-and-spoke chains is assumed once, not once per account."""
+        task = self._hops.get((signer, request))
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._assume(request, signer))
+            self._hops[signer, request] = task
+        return await asyncio.shield(task)
+
+    async def _assume(
+        self, request: control_plane.RoleRequest, signer: CredentialSource
+    ) -> CredentialSource:
+        """A session of the role, asked for by ``signer``, renewed once per session."""
+        sts = self.sts(signer)
+        operations = await self.operations()
         first = await control_plane.assume_role(sts.call, operations, request)
         return self._keep(
             SessionCredentialSource(

@@ -147,6 +147,31 @@ async def test_each_hop_of_a_chain_is_assumed_with_the_keys_of_the_one_before() 
     ]
 
 
+def spoke(account_id: str, *, external_id: str | None = None) -> Account:
+    role_arn = f"arn:aws:iam::{account_id}:role/Auditor"
+    return Account(account_id, role_arn=role_arn, role_chain=(HUB,), external_id=external_id)
+
+
+async def test_a_hub_that_many_accounts_chain_through_is_assumed_once_for_them_all() -> None:
+    sts = FakeSts()
+    async with reach(sts) as reached:
+        await asyncio.gather(*(reached.credentials(spoke(n)) for n in (MEMBER, "100000000004")))
+    assert sorted((a["RoleArn"], a["signed_by"]) for a in sts.assumed) == [
+        (f"arn:aws:iam::{MEMBER}:role/Auditor", "ASIAHUB"),
+        (HUB, "AKIDCALLER"),
+        ("arn:aws:iam::100000000004:role/Auditor", "ASIAHUB"),
+    ]
+
+
+async def test_a_hub_asked_for_with_another_external_id_is_another_session() -> None:
+    sts = FakeSts()
+    async with reach(sts) as reached:
+        await reached.credentials(spoke(MEMBER, external_id="one"))
+        await reached.credentials(spoke("100000000004", external_id="two"))
+    hub_sessions = [a["ExternalId"] for a in sts.assumed if a["RoleArn"] == HUB]
+    assert hub_sessions == ["one", "two"]
+
+
 async def test_the_accounts_external_id_beats_the_roles_and_is_sent_on_every_hop() -> None:
     sts = FakeSts()
     role_arn = f"arn:aws:iam::{MEMBER}:role/Auditor"
