@@ -180,8 +180,18 @@ class Enterprise:
         return max(each.run.lost for each in self.rounds)
 
     @property
-    def server_bound(self) -> bool:
-        return any(each.server_bound for each in self.rounds)
+    def measured(self) -> tuple[Round, ...]:
+        """The rounds whose emulator kept up: a server-bound round's wall time may be the
+        emulator's, so only these are judged on wall time (CPU and memory are the client's own
+        in every round)."""
+        return tuple(each for each in self.rounds if not each.server_bound)
+
+    @property
+    def per_request_ratio(self) -> float | None:
+        """The measured rounds' median wall time per request against the one-account audit's;
+        ``None`` when every round was server-bound."""
+        ratios = [each.per_request_ratio for each in self.measured]
+        return statistics.median(ratios) if ratios else None
 
     @property
     def largest(self) -> EnterpriseRun | None:
@@ -190,12 +200,13 @@ class Enterprise:
 
     @property
     def growth(self) -> float | None:
-        """Wall time per request of the largest run over the rounds' median: 1.0 is linear."""
+        """Wall time per request of the largest run over the measured rounds' median: 1.0 is
+        linear; ``None`` when either side was server-bound."""
         largest = self.largest
-        if largest is None:
+        if largest is None or largest.audit.server_bound or not self.measured:
             return None
-        return largest.audit.wall_ms_per_request / self.median(
-            lambda each: each.run.audit.wall_ms_per_request
+        return largest.audit.wall_ms_per_request / statistics.median(
+            each.run.audit.wall_ms_per_request for each in self.measured
         )
 
     @property

@@ -124,10 +124,33 @@ def test_targets_pass_and_fail_on_the_enterprise_figures() -> None:
     assert verdicts(replace(ENTERPRISE, growth_runs=(large,))) == ["PASS"] * 4 + ["FAIL"] * 2
 
 
-def test_a_server_bound_run_is_not_measured() -> None:
-    busy = replace(SMALL.audit.run, server_cpu_secs=SMALL.audit.run.wall_secs)
-    bound = replace(SMALL, audit=replace(SMALL.audit, run=busy))
-    assert verdicts(Enterprise((ROUND, Round(bound, ONE, EMPTY))))[0] == "not measured"
+def server_bound(run: EnterpriseRun) -> EnterpriseRun:
+    busy = replace(run.audit.run, server_cpu_secs=run.audit.run.wall_secs)
+    return replace(run, audit=replace(run.audit, run=busy))
+
+
+def test_a_server_bound_round_is_left_out_of_the_wall_time_it_may_not_show() -> None:
+    slow = Round(
+        server_bound(replace(SMALL, audit=replace(SMALL.audit, run=cli_run(30, 9, 90)))), ONE, EMPTY
+    )
+    rounds = Enterprise((ROUND, slow, slow))
+    assert rounds.per_request_ratio == pytest.approx(ROUND.per_request_ratio)
+    assert verdicts(rounds)[0] == "PASS"
+    assert "(without rounds 2, 3, whose emulator used more than" in _report.render(
+        _report.Results(quick=False, enterprise=rounds)
+    )
+
+
+def test_with_every_round_server_bound_the_wall_time_is_not_measured() -> None:
+    bound = Round(server_bound(SMALL), ONE, EMPTY)
+    assert verdicts(Enterprise((bound, bound)))[0] == "not measured"
+    large = server_bound(enterprise_run(5_000, wall_secs=60, cpu_secs=20, rss=110))
+    grown = replace(ENTERPRISE, growth_runs=(large,))
+    assert grown.growth is None
+    assert verdicts(grown)[4] == "not measured"
+    assert "wall time per request not measured (server-bound)" in _report.render(
+        _report.Results(quick=False, enterprise=grown)
+    )
 
 
 def test_the_report_shows_every_round_and_an_unfinished_run_is_a_broken_run() -> None:
