@@ -771,11 +771,12 @@ def _enterprise_section(enterprise: Enterprise) -> list[str]:
     ]
     if enterprise.largest is not None:
         growth = enterprise.growth
+        per_request = (
+            "not measured (server-bound)" if growth is None else f"{growth:.2f}x the rounds' median"
+        )
         lines += [
             f"Growth from {run.members:,} to {enterprise.largest.members:,} accounts: wall time per"
-            " request "
-            + ("not measured (server-bound)" if growth is None else f"{growth:.2f}x")
-            + " the rounds' median,"
+            f" request {per_request},"
             f" {enterprise.marginal_ms_per_account:.1f} ms of wall time and"
             f" {enterprise.rss_kb_per_account:.1f} KB of peak RSS per added account.",
             "",

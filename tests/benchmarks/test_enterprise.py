@@ -148,7 +148,7 @@ def test_with_every_round_server_bound_the_wall_time_is_not_measured() -> None:
     grown = replace(ENTERPRISE, growth_runs=(large,))
     assert grown.growth is None
     assert verdicts(grown)[4] == "not measured"
-    assert "wall time per request not measured (server-bound)" in _report.render(
+    assert "wall time per request not measured (server-bound), " in _report.render(
         _report.Results(quick=False, enterprise=grown)
     )
 
