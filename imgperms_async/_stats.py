@@ -2,10 +2,9 @@
 
 Latency goes into a log-scale histogram (16 buckets per doubling from 10 µs; the last bucket,
 from about 170 s, is open-ended), so recording is one ``log2`` and an index, and a percentile is
-accurate to one bucket (under 4.5 %). Only the buckets a latency fell in are kept: an audit keeps
-a client per (account, region) and an STS pipeline per account, most of them making a request or
-two, and 384 counters each came to 3 KB per account of a 5,000-account audit. Nothing here locks:
-a client and its stats live on one event loop.
+accurate to one bucket (under 4.5 %). Only the buckets a latency fell in are kept: an audit makes
+a client per (account, region), most of them making a request or two, and 384 counters each came
+to 3 KB apiece. Nothing here locks: a client and its stats live on one event loop.
 """
 
 from __future__ import annotations

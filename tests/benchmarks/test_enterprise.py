@@ -144,6 +144,12 @@ def test_a_server_bound_round_is_left_out_of_the_wall_time_it_may_not_show() -> 
 def test_with_every_round_server_bound_the_wall_time_is_not_measured() -> None:
     bound = Round(server_bound(SMALL), ONE, EMPTY)
     assert verdicts(Enterprise((bound, bound)))[0] == "not measured"
+    unbound_large = enterprise_run(5_000, wall_secs=60, cpu_secs=20, rss=110)
+    all_bound = Enterprise((bound, bound), growth_runs=(unbound_large,))
+    assert all_bound.growth is None
+    assert "no wall time per request (every round's emulator was server-bound)" in (
+        _report.render(_report.Results(quick=False, enterprise=all_bound))
+    )
     large = server_bound(enterprise_run(5_000, wall_secs=60, cpu_secs=20, rss=110))
     grown = replace(ENTERPRISE, growth_runs=(large,))
     assert grown.growth is None

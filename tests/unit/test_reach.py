@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from fakes import settle
 
 from imgperms_async import (
     Account,
@@ -23,6 +24,7 @@ from imgperms_async import (
     MockTransport,
     Role,
 )
+from imgperms_async._mock_transport import Handler
 from imgperms_async._organization._reach import Reach
 
 CALLER = "100000000001"
@@ -79,7 +81,7 @@ class FakeSts:
         )
 
 
-def reach(sts: FakeSts, role: Role | None = None) -> Reach:
+def reach(sts: Handler, role: Role | None = None) -> Reach:
     config = ClientConfig(max_attempts=1)
     return Reach(
         IDENTITY,
@@ -170,6 +172,25 @@ async def test_a_hub_asked_for_with_another_external_id_is_another_session() -> 
         await reached.credentials(spoke("100000000004", external_id="two"))
     hub_sessions = [a["ExternalId"] for a in sts.assumed if a["RoleArn"] == HUB]
     assert hub_sessions == ["one", "two"]
+
+
+async def test_closing_cancels_a_hub_session_still_being_asked_for() -> None:
+    sts = FakeSts()
+    asked = asyncio.Event()
+
+    async def unanswered_hub(request: HttpRequest) -> MockResponse:
+        if b"Action=AssumeRole" in request.body:
+            asked.set()
+            await asyncio.Event().wait()
+        return sts(request)
+
+    async with reach(unanswered_hub) as reached:
+        asking = asyncio.create_task(reached.credentials(spoke(MEMBER)))
+        await asked.wait()
+    await settle()
+
+    assert asking.cancelled()
+    assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
 async def test_the_accounts_external_id_beats_the_roles_and_is_sent_on_every_hop() -> None:
