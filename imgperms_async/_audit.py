@@ -146,6 +146,9 @@ class AuditProgress:
     images: int
     images_expected: int | None = None
     """When the images were given rather than listed: how many results will come."""
+    accounts_listed: int = 0
+    """Accounts read so far from the organization's listing, which an organization audit reads
+    whole before its first scope (``accounts`` is known once it has)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +356,7 @@ class Audit:
             images_expected=None
             if self._image_ids is None
             else len(set(self._image_ids)) * len(self.regions),
+            accounts_listed=self._reach.members_listed,
         )
 
     async def __aenter__(self) -> Self:

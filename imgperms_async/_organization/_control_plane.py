@@ -110,9 +110,12 @@ class ListingRefused(Exception):
         self.reason = reason
 
 
-async def organization_members(call: Call, operations: Operations) -> list[Member]:
+async def organization_members(
+    call: Call, operations: Operations, *, listed: Callable[[int], None] = lambda count: None
+) -> list[Member]:
     """Every account of the caller's organization (any status); ``ListingRefused`` when the
-    caller may not list it."""
+    caller may not list it. ``listed`` hears how many have been read after each page: 5,000
+    accounts are 250 pages, read one after another before the first scope can start."""
     members: list[Member] = []
     tokens = PageTokens()
     params: dict[str, Any] = {}
@@ -127,6 +130,7 @@ async def organization_members(call: Call, operations: Operations) -> list[Membe
             Member(entry["Id"], entry.get("Name", ""), entry.get("Status", "ACTIVE"))
             for entry in page["Accounts"]
         ]
+        listed(len(members))
         token = tokens.after(page)
         if token is None:
             return members

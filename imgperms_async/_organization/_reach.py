@@ -111,6 +111,8 @@ class Reach:
         self._caller_account: asyncio.Task[str] | None = None
         self.totals = AuditTotals()
         self.roles_assumed = 0
+        self.members_listed = 0
+        """Accounts read so far from the organization's listing."""
         self.home_region = ""
 
     async def __aenter__(self) -> Self:
@@ -238,7 +240,7 @@ class Reach:
         )
         try:
             listing: list[Member] | None = await control_plane.organization_members(
-                organizations.call, operations
+                organizations.call, operations, listed=self._count_listed
             )
             refusal = None
         except control_plane.ListingRefused as refused:
@@ -249,6 +251,9 @@ class Reach:
         else:
             members = frozenset() if facts is None else None
         return Membership(members, None if listing is None else tuple(listing), facts, refusal)
+
+    def _count_listed(self, count: int) -> None:
+        self.members_listed = count
 
     async def credentials(self, account: Account) -> CredentialSource:
         """The account's credentials: the caller's own, a profile's, or the role assumed there

@@ -1,11 +1,14 @@
 """Progress on stderr, so a long run never looks stuck: a bar on a terminal, a line now and then
-elsewhere (a CI log), each saying how far the run has come: scopes, accounts, roles, images."""
+elsewhere (a CI log), each saying how far the run has come: the organization's accounts listed,
+then scopes, accounts, roles, images."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Final, TextIO
 
@@ -24,6 +27,8 @@ from imgperms_async import AuditProgress
 
 LOG_EVERY_SECS: Final = 10.0
 """How often a run without a terminal says where it is."""
+REFRESH_EVERY_SECS: Final = 1.0
+"""How often the progress shown is brought up to date, whether or not a result came meanwhile."""
 
 
 def describe(progress: AuditProgress, throttles: int) -> str:
@@ -98,8 +103,21 @@ class ProgressView:
         elif self._log is not None and self._clock() >= self._next_line_at:
             self._next_line_at = self._clock() + LOG_EVERY_SECS
             of = "" if total is None else f"/{total}"
-            self._log.write(f"progress: {description} {completed}{of}, {detail()}\n")
+            said = detail()
+            self._log.write(
+                f"progress: {description} {completed}{of}{', ' if said else ''}{said}\n"
+            )
             self._log.flush()
+
+    def listing(self, progress: AuditProgress) -> None:
+        """Before the first scope: the organization's accounts read so far, if it is listed."""
+        if progress.accounts_listed:
+            self.update(
+                completed=progress.accounts_listed,
+                total=None,
+                description="listing accounts",
+                detail=lambda: "",
+            )
 
     def audit(self, progress: AuditProgress, throttles: Callable[[], int]) -> None:
         by_image = progress.images_expected is not None
@@ -109,6 +127,34 @@ class ProgressView:
             description="auditing images" if by_image else "auditing scopes",
             detail=lambda: describe(progress, throttles()),
         )
+
+
+async def keep_showing(
+    show: Callable[[], None],
+    *,
+    every_secs: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """``show()`` every ``every_secs`` until cancelled. On a clock, not on results: none comes
+    while an organization's accounts are listed or while every scope waits on AWS, and a
+    5,000-account run must not look stuck then."""
+    while True:
+        await sleep(every_secs)
+        show()
+
+
+@asynccontextmanager
+async def showing_meanwhile(show: Callable[[], None]) -> AsyncIterator[None]:
+    """``keep_showing(show)`` for as long as the block runs; a failure to show ends the showing,
+    never the run."""
+    ticker = asyncio.get_running_loop().create_task(
+        keep_showing(show, every_secs=REFRESH_EVERY_SECS)
+    )
+    try:
+        yield
+    finally:
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
 
 
 def view_for(progress: bool | None) -> ProgressView:

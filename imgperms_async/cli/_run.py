@@ -17,14 +17,14 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import click
 
 from imgperms_async import Audit, Baseline, ExpiredExemptionRecord, Record, ScopeRecord, record_of
 from imgperms_async.cli._errors import SetupError, setup_error
 from imgperms_async.cli._output import OutputError
-from imgperms_async.cli._progress import ProgressView, view_for
+from imgperms_async.cli._progress import ProgressView, showing_meanwhile, view_for
 from imgperms_async.cli._status import BROKEN_PIPE, INCOMPLETE, OK, FailOn
 from imgperms_async.cli._summary import RunFacts, echo_summary, plural, summary_lines
 from imgperms_async.cli._tally import Tally
@@ -178,20 +178,32 @@ async def _drive(
     profile: str | None,
     after: After | None,
 ) -> tuple[list[str], bool]:
-    try:
-        await audit.__aenter__()
-    except Exception as error:
-        raise setup_error(error, profile=profile) from None
-    try:
-        with collecting_less():
-            await _record_all(audit, recorder, view)
-        recorder.finish(audit)
-        return ([], False) if after is None else await after(audit, recorder)
-    finally:
-        await audit.__aexit__(None, None, None)
+    phase: Literal["listing", "auditing", "done"] = "listing"
+
+    def show() -> None:
+        if phase == "listing":
+            view.listing(audit.progress)
+        elif phase == "auditing":
+            view.audit(audit.progress, lambda: audit.totals.throttles)
+
+    async with showing_meanwhile(show):
+        try:
+            await audit.__aenter__()
+        except Exception as error:
+            raise setup_error(error, profile=profile) from None
+        phase = "auditing"
+        try:
+            with collecting_less():
+                await _record_all(audit, recorder)
+            show()
+            phase = "done"
+            recorder.finish(audit)
+            return ([], False) if after is None else await after(audit, recorder)
+        finally:
+            await audit.__aexit__(None, None, None)
 
 
-async def _record_all(audit: Audit, recorder: Recorder, view: ProgressView) -> None:
+async def _record_all(audit: Audit, recorder: Recorder) -> None:
     lists = audit.lists_images and recorder.baseline is not None
     async with aclosing(audit.results()) as results:
         async for item in results:
@@ -200,7 +212,6 @@ async def _record_all(audit: Audit, recorder: Recorder, view: ProgressView) -> N
                 assert record.region is not None
                 recorder.listed.append((record.account_id, record.region))
             recorder.add(record)
-            view.audit(audit.progress, lambda: audit.totals.throttles)
 
 
 def run_audit(

@@ -28,6 +28,7 @@ from organization_support import (
 )
 
 from imgperms_async import _regions
+from imgperms_async.cli import _progress
 from imgperms_async.emulator import Emulator, ScopedTruth
 
 pytestmark = pytest.mark.usefixtures("one_botocore_loader")
@@ -419,6 +420,24 @@ def test_without_a_terminal_progress_is_a_line_now_and_then_not_a_bar(org: Emula
 
     assert "\x1b" not in result.stderr
     assert "auditing scopes" not in result.stderr, "a run shorter than 10 s writes no line"
+
+
+def test_without_a_terminal_a_slow_listing_says_how_many_accounts_it_has_read(
+    keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """5,000 accounts are 250 pages read one after another before the first scope: the log says
+    how far the listing has come, though no result comes meanwhile."""
+    monkeypatch.setattr(_progress, "REFRESH_EVERY_SECS", 0.01)
+    monkeypatch.setattr(_progress, "LOG_EVERY_SECS", 0.0)
+    with organization(latency=0.2, images=1) as emu:
+        result = Cli(emu.endpoint_url)(
+            "audit", "--endpoint-url", emu.endpoint_url, "--region", "us-east-1",
+            "--organization", "--max-rate", "10000",
+        )  # fmt: skip
+
+    listing = emu.scoped_truth.organization
+    assert listing is not None
+    assert f"progress: listing accounts {len(listing.accounts)}\n" in result.stderr
 
 
 # -- where the accounts come from --------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from fakes import FakeClock
 
 from imgperms_async import (
     AuditProgress,
@@ -30,7 +31,12 @@ from imgperms_async import (
 )
 from imgperms_async.cli._demo import demo_allowlist
 from imgperms_async.cli._documents import render_csv
-from imgperms_async.cli._progress import LOG_EVERY_SECS, ProgressView
+from imgperms_async.cli._progress import (
+    LOG_EVERY_SECS,
+    REFRESH_EVERY_SECS,
+    ProgressView,
+    keep_showing,
+)
 from imgperms_async.cli._redact import RedactSecrets
 from imgperms_async.cli._run import COLLECT_AFTER_ALLOCATIONS, collecting_less, run_event_loop
 from imgperms_async.cli._summary import RunFacts, summary_lines
@@ -233,6 +239,42 @@ def test_without_progress_nothing_is_written_and_throttles_are_not_counted() -> 
         raise AssertionError("asked for throttles with nothing to show")
 
     view.audit(progress(1), throttles)
+
+
+def test_without_a_terminal_the_accounts_listed_so_far_are_a_line() -> None:
+    clock, log = Clock(), io.StringIO()
+    view = ProgressView(console=None, log=log, clock=clock)
+    clock.now += LOG_EVERY_SECS
+
+    view.listing(AuditProgress(0, 0, 0, 0, 0, 0, accounts_listed=2400))
+
+    assert log.getvalue().splitlines() == ["progress: listing accounts 2400"]
+
+
+def test_an_audit_that_lists_no_organization_shows_no_listing() -> None:
+    clock, log = Clock(), io.StringIO()
+    view = ProgressView(console=None, log=log, clock=clock)
+    clock.now += LOG_EVERY_SECS
+
+    view.listing(AuditProgress(0, 0, 0, 0, 0, 0))
+
+    assert log.getvalue() == ""
+
+
+async def test_progress_is_shown_every_second_though_no_result_comes() -> None:
+    clock = FakeClock()
+    shown: list[float] = []
+    showing = asyncio.create_task(
+        keep_showing(
+            lambda: shown.append(clock.now), every_secs=REFRESH_EVERY_SECS, sleep=clock.sleep
+        )
+    )
+
+    await clock.advance(3.5)
+    showing.cancel()
+
+    assert REFRESH_EVERY_SECS == 1
+    assert shown == [1.0, 2.0, 3.0]
 
 
 # --- redaction ----------------------------------------------------------------------------------

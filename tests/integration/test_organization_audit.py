@@ -95,6 +95,18 @@ async def test_every_account_and_enabled_region_is_audited_as_the_emulator_holds
     assert audited == {(a, region) for a in accounts for region in truth[a]}
 
 
+async def test_progress_counts_the_accounts_listed_before_the_first_scope() -> None:
+    with organization() as emu:
+        audit = audit_of(emu)
+        assert audit.progress.accounts_listed == 0
+        async with audit:
+            listed = audit.progress.accounts_listed
+
+    truth = emu.scoped_truth.organization
+    assert truth is not None
+    assert listed == len(truth.accounts)
+
+
 async def test_the_callers_own_account_is_not_asked_of_sts_unless_wanted() -> None:
     with organization() as emu:
         outcome = await everything(audit_of(emu, "caller"))

@@ -66,6 +66,18 @@ async def test_every_page_of_members_is_listed(operations: Operations) -> None:
     assert calls.asked == [("ListAccounts", {}), ("ListAccounts", {"NextToken": "t"})]
 
 
+async def test_the_members_read_so_far_are_told_after_each_page(operations: Operations) -> None:
+    calls = Calls(
+        {"Accounts": [{"Id": "100000000001"}, {"Id": "100000000002"}], "NextToken": "t"},
+        {"Accounts": [{"Id": "100000000003"}]},
+    )
+    told: list[int] = []
+
+    await control_plane.organization_members(calls, operations, listed=told.append)
+
+    assert told == [2, 3]
+
+
 @pytest.mark.parametrize(
     "code", ["AWSOrganizationsNotInUseException", "AccessDeniedException", "AccessDenied"]
 )
