@@ -356,7 +356,7 @@ class Audit:
             images_expected=None
             if self._image_ids is None
             else len(set(self._image_ids)) * len(self.regions),
-            accounts_listed=self._reach.members_listed,
+            accounts_listed=self._reach.accounts_listed,
         )
 
     async def __aenter__(self) -> Self:

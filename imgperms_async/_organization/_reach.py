@@ -111,7 +111,7 @@ class Reach:
         self._caller_account: asyncio.Task[str] | None = None
         self.totals = AuditTotals()
         self.roles_assumed = 0
-        self.members_listed = 0
+        self.accounts_listed = 0
         """Accounts read so far from the organization's listing."""
         self.home_region = ""
 
@@ -253,7 +253,7 @@ class Reach:
         return Membership(members, None if listing is None else tuple(listing), facts, refusal)
 
     def _count_listed(self, count: int) -> None:
-        self.members_listed = count
+        self.accounts_listed = count
 
     async def credentials(self, account: Account) -> CredentialSource:
         """The account's credentials: the caller's own, a profile's, or the role assumed there
