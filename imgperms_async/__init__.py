@@ -29,7 +29,7 @@ from imgperms_async._mock_transport import MockResponse, MockTransport
 from imgperms_async._pipeline import ServiceClient
 from imgperms_async._regions import check_region_name, partition_of
 from imgperms_async._secrets import known_secrets
-from imgperms_async._stats import StatsSnapshot
+from imgperms_async._stats import AuditTotals, StatsSnapshot
 from imgperms_async._version import __version__
 
 if typing.TYPE_CHECKING:
@@ -50,7 +50,6 @@ if typing.TYPE_CHECKING:
     from imgperms_async._compliance import Requirement, compliance
     from imgperms_async._exemptions import Exemption, exemptions_from_text
     from imgperms_async._organization._accounts import Account, accounts_from_text, check_account_id
-    from imgperms_async._organization._reach import AuditTotals
     from imgperms_async._organization._roles import DEFAULT_ROLE_NAME, Role
     from imgperms_async._records import (
         Change,
@@ -90,7 +89,6 @@ _LAZY_MODULES: typing.Final = (
     "imgperms_async._compliance",
     "imgperms_async._exemptions",
     "imgperms_async._organization._accounts",
-    "imgperms_async._organization._reach",
     "imgperms_async._organization._roles",
     "imgperms_async._records",
     "imgperms_async._security_hub",

@@ -45,7 +45,7 @@ from imgperms_async._organization._accounts import (
     unique_accounts,
 )
 from imgperms_async._organization._control_plane import Member
-from imgperms_async._organization._reach import AuditTotals, Membership, Reach
+from imgperms_async._organization._reach import Membership, Reach
 from imgperms_async._organization._roles import Role
 from imgperms_async._paginate import paginate
 from imgperms_async._pipeline import ServiceClient
@@ -55,6 +55,7 @@ from imgperms_async._regions import (
     offers_workspaces,
     workspaces_regions,
 )
+from imgperms_async._stats import AuditTotals
 from imgperms_async._validation import ACCOUNT_ID
 
 ShareClass = Literal["organization", "allowlisted", "excepted", "external", "unknown"]
@@ -329,7 +330,7 @@ class Audit:
 
     @property
     def totals(self) -> AuditTotals:
-        """Requests, retries and throttles of every call so far (scopes add theirs as they end)."""
+        """Requests, retries and throttles of every call so far, counted as each is made."""
         return self._reach.totals
 
     @property
@@ -472,9 +473,9 @@ class Audit:
         config = dataclasses.replace(
             self._reach.config, max_rate=max_rate, burst=burst if max_rate is not None else None
         )
-        pipeline = self._reach.pipeline(service, region, credentials, config=config)
-        self._reach.count(pipeline)
-        return ServiceClient(service, pipeline)
+        return ServiceClient(
+            service, self._reach.pipeline(service, region, credentials, config=config)
+        )
 
     def classify(
         self, account_id: str, *, image_id: str | None = None, region: str | None = None
@@ -631,12 +632,9 @@ class Audit:
         async with scopes:
             try:
                 async with self._reach.workspaces(region, credentials) as client:
-                    try:
-                        images = await self._outbound(target, region, client, emit)
-                        if self.inbound:
-                            await self._inbound(target, region, client, emit)
-                    finally:
-                        self._reach.totals.add(client.stats)
+                    images = await self._outbound(target, region, client, emit)
+                    if self.inbound:
+                        await self._inbound(target, region, client, emit)
             except Exception as error:
                 # The listing's error comes after the images it listed; it, or whatever else
                 # ends a scope (its settings, its client), ends that scope alone.

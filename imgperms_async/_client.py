@@ -30,7 +30,7 @@ from imgperms_async._paginate import paginate
 from imgperms_async._pipeline import CallPipeline
 from imgperms_async._protocol import IMAGE_IDS, IMAGE_PERMISSIONS, Operation
 from imgperms_async._regions import WORKSPACES
-from imgperms_async._stats import StatsSnapshot
+from imgperms_async._stats import AuditTotals, StatsSnapshot
 from imgperms_async._validation import (
     validate_image_listing,
     validate_image_permissions_params,
@@ -80,7 +80,13 @@ class _Open:
     """Everything that exists only between ``__aenter__`` and ``aclose``."""
 
     def __init__(
-        self, resolved: Resolved, config: ClientConfig, transport: Transport, *, owns: bool
+        self,
+        resolved: Resolved,
+        config: ClientConfig,
+        transport: Transport,
+        *,
+        owns: bool,
+        totals: AuditTotals | None,
     ) -> None:
         self.endpoint = resolved.endpoint
         self.loop = asyncio.get_running_loop()
@@ -92,6 +98,7 @@ class _Open:
             transport=transport,
             config=config,
             retry=resolved.retry,
+            totals=totals,
         )
         self.images_operation: ModeledOperation | None = None
         self.update_operation: ModeledOperation | None = None
@@ -136,17 +143,19 @@ def _region_identity(region: str) -> Identity:
 
 
 def scope_client(
-    resolved: Resolved, *, config: ClientConfig, transport: Transport
+    resolved: Resolved, *, config: ClientConfig, transport: Transport, totals: AuditTotals
 ) -> ImagePermissionsClient:
     """A client whose endpoint and credentials are already at hand: an audit makes one for
     each (account, region) from one reading of botocore's configuration, with the account's
-    own (assumed) credentials, instead of reading the configuration again per scope."""
+    own (assumed) credentials, instead of reading the configuration again per scope; its calls
+    add to the audit's ``totals`` as they are made."""
     client = ImagePermissionsClient(
         identity=_region_identity(resolved.endpoint.signing_region),
         config=config,
         transport=transport,
     )
     client._resolved = resolved
+    client._totals = totals
     return client
 
 
@@ -187,6 +196,8 @@ class ImagePermissionsClient:
         self._resolve: Callable[[], Resolved] = partial(_resolve, self.identity)
         self._resolved: Resolved | None = None
         """Given already (an audit's scope client): then nothing is read, in no thread."""
+        self._totals: AuditTotals | None = None
+        """An audit's, for a scope client."""
         self._config = config or ClientConfig()
         self._transport = transport
         self._open: _Open | None = None
@@ -206,10 +217,12 @@ class ImagePermissionsClient:
             if resolved is None:
                 resolved = await asyncio.to_thread(self._resolve)
             if self._transport is not None:
-                self._open = _Open(resolved, self._config, self._transport, owns=False)
+                self._open = _Open(
+                    resolved, self._config, self._transport, owns=False, totals=self._totals
+                )
             else:
                 transport = await asyncio.to_thread(make_transport, self._config, resolved.retry)
-                self._open = _Open(resolved, self._config, transport, owns=True)
+                self._open = _Open(resolved, self._config, transport, owns=True, totals=None)
         return self
 
     async def __aexit__(

@@ -29,7 +29,7 @@ from imgperms_async._ratelimit import (
 )
 from imgperms_async._retry import Retrier, RetryQuota
 from imgperms_async._signing import RequestSigner, SigningSender
-from imgperms_async._stats import Stats
+from imgperms_async._stats import AuditTotals, Stats
 
 
 class CallPipeline:
@@ -45,14 +45,16 @@ class CallPipeline:
         transport: Transport,
         config: ClientConfig,
         retry: RetrySettings,
+        totals: AuditTotals | None = None,
     ) -> None:
+        """``totals``: an audit's, which every call made here adds to as it is made."""
         # Nothing below may refer back to the pipeline: a cycle leaves each one (an audit makes
         # one per scope) to the cyclic collector, whose passes then took a fifth of the CPU of
         # an audit of a thousand accounts.
         self.service_endpoint = service_endpoint
         self.credentials = credentials
         self.clock = clock = SkewClock()
-        self.stats = Stats()
+        self.stats = Stats(totals=totals)
         signer = RequestSigner(
             service=service_endpoint.signing_name,
             region_name=service_endpoint.signing_region,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Final
 
-__all__ = ["Stats", "StatsSnapshot"]
+__all__ = ["AuditTotals", "Stats", "StatsSnapshot"]
 
 _MIN_LATENCY_SECS: Final = 1e-5
 _BUCKETS_PER_DOUBLING: Final = 16
@@ -46,8 +46,25 @@ class StatsSnapshot:
     requests_per_sec: float
 
 
+@dataclass
+class AuditTotals:
+    """What every call of an audit cost so far: each call adds to it as it is made."""
+
+    requests: int = 0
+    retries: int = 0
+    throttles: int = 0
+
+    def add(self, stats: StatsSnapshot) -> None:
+        """Add a client's snapshot (one the audit did not make)."""
+        self.requests += stats.requests
+        self.retries += stats.retries
+        self.throttles += sum(stats.throttles.values())
+
+
 class Stats:
-    """Request, retry, throttle and error counts plus a latency histogram, all O(1) to record."""
+    """Request, retry, throttle and error counts plus a latency histogram, all O(1) to record;
+    and, given ``totals``, the same counts added to them as they happen, so that an audit's
+    thousands of clients never need a snapshot each to be added up."""
 
     __slots__ = (
         "_buckets",
@@ -58,10 +75,14 @@ class Stats:
         "_started",
         "_throttles",
         "_time",
+        "_totals",
     )
 
-    def __init__(self, *, time: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, time: Callable[[], float] = time.monotonic, totals: AuditTotals | None = None
+    ) -> None:
         self._time = time
+        self._totals = totals
         self._started = time()
         self._requests = 0
         self._retries = 0
@@ -74,6 +95,8 @@ class Stats:
     def record_request(self, latency_secs: float) -> None:
         """One attempt that went out and came back, with a response or a transport error."""
         self._requests += 1
+        if self._totals is not None:
+            self._totals.requests += 1
         index = _bucket_index(latency_secs)
         self._buckets[index] = self._buckets.get(index, 0) + 1
         if latency_secs > self._max_latency:
@@ -81,9 +104,13 @@ class Stats:
 
     def record_retry(self) -> None:
         self._retries += 1
+        if self._totals is not None:
+            self._totals.retries += 1
 
     def record_throttle(self, code: str) -> None:
         self._throttles[code] += 1
+        if self._totals is not None:
+            self._totals.throttles += 1
 
     def record_error(self, code: str) -> None:
         self._errors[code] += 1

@@ -26,9 +26,10 @@ from imgperms_async._exceptions import ClientError, InvalidSettingError, error_c
 from imgperms_async._http import Transport
 from imgperms_async._identity import Identity
 from imgperms_async._organization._accounts import Account
-from imgperms_async._organization._reach import AuditTotals, Membership, Reach
+from imgperms_async._organization._reach import Membership, Reach
 from imgperms_async._organization._roles import Role
 from imgperms_async._records import ImageRecord, InboundRecord, Record
+from imgperms_async._stats import AuditTotals
 
 Outcome = Literal["already_done", "unshared", "failed", "verified", "still_shared"]
 SCOPES_IN_FLIGHT: Final = 16
@@ -319,13 +320,9 @@ async def _apply(
                     if owner == caller and account.role_arn is None and account.profile is None
                     else await reach.credentials(account)
                 )
-                client = reach.workspaces(region, credentials)
-                async with client:
-                    try:
-                        for unshare in unshares:
-                            await _apply_one(client, unshare, report)
-                    finally:
-                        reach.totals.add(client.stats)
+                async with reach.workspaces(region, credentials) as client:
+                    for unshare in unshares:
+                        await _apply_one(client, unshare, report)
             except Exception as error:
                 for unshare in unshares:
                     for shared in unshare.accounts:

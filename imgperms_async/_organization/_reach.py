@@ -5,7 +5,7 @@ signed as the caller in the caller's own account and as the account's role (or p
 other, over one connection pool. This holds what that takes, each resolved once: the caller's
 configuration and credentials, each account's credentials (assumed once, renewed once per
 session, ahead of expiry), and the transport. Every call it makes goes through a
-``CallPipeline``, and what they cost is added to ``totals``.
+``CallPipeline``, which adds what it costs to ``totals`` as it is made.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from imgperms_async._organization._control_plane import Member, Operations, Orga
 from imgperms_async._organization._roles import Role
 from imgperms_async._pipeline import CallPipeline
 from imgperms_async._regions import WORKSPACES
-from imgperms_async._stats import StatsSnapshot
+from imgperms_async._stats import AuditTotals
 
 STS_RATE_PER_SEC: Final = 500.0
 STS_BURST: Final = 50
@@ -45,20 +45,6 @@ ORGANIZATIONS_RATE_PER_SEC: Final[float | None] = None
 limiter slows down from its first TooManyRequestsException. A listing is one call at a time
 (each page asks with the last one's token), so AWS's own latency paces it already; a fixed 5 a
 second made the 250 pages of 5,000 accounts take 50 s before the first scope could begin."""
-
-
-@dataclass
-class AuditTotals:
-    """What every call of an audit cost, added up as each part of it ends."""
-
-    requests: int = 0
-    retries: int = 0
-    throttles: int = 0
-
-    def add(self, stats: StatsSnapshot) -> None:
-        self.requests += stats.requests
-        self.retries += stats.retries
-        self.throttles += sum(stats.throttles.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +88,6 @@ class Reach:
         self._credentials: dict[str, asyncio.Task[CredentialSource]] = {}
         self._profiles: dict[str, asyncio.Task[CredentialSource]] = {}
         self._sources: list[CredentialSource] = []
-        self._pipelines: list[CallPipeline] = []
         self._sts: dict[CredentialSource, CallPipeline] = {}
         self._hops: dict[
             tuple[CredentialSource, control_plane.RoleRequest], asyncio.Task[CredentialSource]
@@ -149,9 +134,6 @@ class Reach:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         await asyncio.gather(*(source.aclose() for source in self._sources))
-        for pipeline in self._pipelines:
-            self.totals.add(pipeline.stats.snapshot())
-        self._pipelines.clear()
         await self._exit.aclose()
 
     def _home_region(self, aws: AwsConfig) -> str:
@@ -176,9 +158,8 @@ class Reach:
     def control_pipeline(
         self, service: str, credentials: CredentialSource, *, rate_per_sec: float | None, burst: int
     ) -> CallPipeline:
-        """Calls to a control-plane service in the home region; its cost joins the totals when
-        the reach closes."""
-        pipeline = self.pipeline(
+        """Calls to a control-plane service in the home region."""
+        return self.pipeline(
             service,
             self.home_region,
             credentials,
@@ -188,7 +169,6 @@ class Reach:
                 burst=burst if rate_per_sec is not None else None,
             ),
         )
-        return self.count(pipeline)
 
     def sts(self, signer: CredentialSource) -> CallPipeline:
         """STS signed as ``signer``, one pipeline per signer: STS's quota is the calling
@@ -201,21 +181,18 @@ class Reach:
             )
         return pipeline
 
-    def count(self, pipeline: CallPipeline) -> CallPipeline:
-        """Add what ``pipeline`` costs to the totals when the reach closes."""
-        self._pipelines.append(pipeline)
-        return pipeline
-
     def pipeline(
         self, service: str, region: str, credentials: CredentialSource, *, config: ClientConfig
     ) -> CallPipeline:
-        """Calls to any service in any region, signed with ``credentials``."""
+        """Calls to any service in any region, signed with ``credentials``, counted in the
+        totals."""
         return CallPipeline(
             service_endpoint=self.aws.endpoint(service, region),
             credentials=credentials,
             transport=self.transport,
             config=config,
             retry=self.aws.retry,
+            totals=self.totals,
         )
 
     async def caller_account_id(self) -> str:
@@ -331,12 +308,11 @@ class Reach:
     async def enabled_regions(self, credentials: CredentialSource) -> frozenset[str] | None:
         """The regions the account behind ``credentials`` has enabled (EC2 DescribeRegions)."""
         ec2 = self.pipeline("ec2", self.home_region, credentials, config=self.config)
-        try:
-            return await control_plane.enabled_regions(ec2.call, await self.operations())
-        finally:
-            self.totals.add(ec2.stats.snapshot())
+        return await control_plane.enabled_regions(ec2.call, await self.operations())
 
     def workspaces(self, region: str, credentials: CredentialSource) -> ImagePermissionsClient:
         """An unopened WorkSpaces client for one scope: ``async with`` it."""
         resolved = Resolved(self.aws.endpoint(WORKSPACES, region), credentials, self.aws.retry)
-        return scope_client(resolved, config=self.scope_config, transport=self.transport)
+        return scope_client(
+            resolved, config=self.scope_config, transport=self.transport, totals=self.totals
+        )

@@ -18,6 +18,7 @@ from botocore.exceptions import NoCredentialsError
 from multidict import CIMultiDict
 
 from imgperms_async import (
+    AuditTotals,
     ClientClosedError,
     ClientConfig,
     HttpRequest,
@@ -399,12 +400,23 @@ async def test_a_scope_client_uses_its_endpoint_and_credentials_without_reading_
         "imgperms_async._client.read_config", lambda *a, **k: pytest.fail("configuration read")
     )
     transport = answering(PAGE)
-    async with scope_client(resolved(), config=ClientConfig(), transport=transport) as c:
+    async with scope_client(
+        resolved(), config=ClientConfig(), totals=AuditTotals(), transport=transport
+    ) as c:
         await c.describe_workspace_image_permissions(ImageId=IMAGE)
         assert c.region_name == "ap-south-1"
     authorization = transport.requests[0].headers["Authorization"]
     assert "Credential=AKIDSCOPE/" in authorization
     assert "/ap-south-1/workspaces/aws4_request" in authorization
+
+
+async def test_a_scope_clients_calls_add_to_the_audits_totals_as_they_are_made() -> None:
+    totals = AuditTotals(requests=5)
+    async with scope_client(
+        resolved(), config=ClientConfig(), totals=totals, transport=answering(PAGE)
+    ) as c:
+        await c.describe_workspace_image_permissions(ImageId=IMAGE)
+        assert totals == AuditTotals(requests=6)
 
 
 async def test_a_scope_client_leaves_the_shared_transport_open() -> None:
@@ -415,7 +427,10 @@ async def test_a_scope_client_leaves_the_shared_transport_open() -> None:
             closed.append(True)
 
     async with scope_client(
-        resolved(), config=ClientConfig(), transport=Shared(lambda r: MockResponse())
+        resolved(),
+        config=ClientConfig(),
+        totals=AuditTotals(),
+        transport=Shared(lambda r: MockResponse()),
     ):
         pass
 
@@ -433,7 +448,9 @@ async def test_a_scope_client_leaves_its_accounts_credentials_to_the_audit() -> 
 
     given = resolved()
     given = Resolved(given.endpoint, Shared(Credentials("AKIDSCOPE", "s")), given.retry)
-    async with scope_client(given, config=ClientConfig(), transport=answering(PAGE)) as c:
+    async with scope_client(
+        given, config=ClientConfig(), totals=AuditTotals(), transport=answering(PAGE)
+    ) as c:
         await c.describe_workspace_image_permissions(ImageId=IMAGE)
 
     assert closed == []
@@ -540,7 +557,9 @@ SCOPE = Resolved(
 
 async def test_closing_a_scope_client_whose_fan_outs_ended_takes_no_turn_of_the_loop() -> None:
     # An audit closes one per (account, region): waiting on its finished workers cost a turn.
-    scope = scope_client(SCOPE, config=ClientConfig(), transport=answering(PAGE))
+    scope = scope_client(
+        SCOPE, config=ClientConfig(), totals=AuditTotals(), transport=answering(PAGE)
+    )
     turned: list[bool] = []
     async with scope:
         assert [r.image_id async for r in scope.fan_out([IMAGE])] == [IMAGE]
@@ -555,7 +574,9 @@ async def test_a_scope_client_is_freed_when_it_closes_without_the_cyclic_collect
     transport = answering(PAGE)
 
     async def one_scope() -> None:
-        async with scope_client(SCOPE, config=ClientConfig(), transport=transport) as scope:
+        async with scope_client(
+            SCOPE, config=ClientConfig(), totals=AuditTotals(), transport=transport
+        ) as scope:
             assert [r.image_id async for r in scope.fan_out([IMAGE])] == [IMAGE]
             assert scope.stats.requests == 1
 

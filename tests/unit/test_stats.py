@@ -1,4 +1,5 @@
-"""The client's counters: what they count and how exact the latency percentiles are."""
+"""The client's counters: what they count, how exact the latency percentiles are, and the
+audit's totals they add to."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from imgperms_async._stats import Stats
+from imgperms_async._stats import AuditTotals, Stats
 
 # 16 log-scale buckets per doubling: a reported percentile is at most one bucket above the true one.
 BUCKET_PRECISION = 2 ** (1 / 16)
@@ -113,3 +114,29 @@ def test_latencies_outside_the_histogram_range_are_still_counted() -> None:
     assert snapshot.latency_p50_secs < 0.001
     assert snapshot.latency_max_secs == 10_000.0
     assert snapshot.latency_p99_secs == 10_000.0
+
+
+def test_each_request_retry_and_throttle_adds_to_the_totals_as_it_is_recorded() -> None:
+    totals = AuditTotals(requests=10, retries=1, throttles=2)
+    stats = Stats(time=FakeTime(), totals=totals)
+
+    stats.record_request(0.01)
+    stats.record_retry()
+    stats.record_throttle("ThrottlingException")
+    stats.record_error("ThrottlingException")
+
+    assert totals == AuditTotals(requests=11, retries=2, throttles=3)
+
+
+def test_a_clients_snapshot_adds_its_requests_retries_and_throttles_to_the_totals() -> None:
+    stats = Stats(time=FakeTime())
+    stats.record_request(0.01)
+    stats.record_request(0.02)
+    stats.record_retry()
+    stats.record_throttle("ThrottlingException")
+    stats.record_throttle("TooManyRequestsException")
+    totals = AuditTotals(requests=1)
+
+    totals.add(stats.snapshot())
+
+    assert totals == AuditTotals(requests=3, retries=1, throttles=2)
