@@ -216,13 +216,16 @@ class ImagePermissionsClient:
             resolved = self._resolved
             if resolved is None:
                 resolved = await asyncio.to_thread(self._resolve)
-            if self._transport is not None:
-                self._open = _Open(
-                    resolved, self._config, self._transport, owns=False, totals=self._totals
-                )
-            else:
+            transport = self._transport
+            if transport is None:
                 transport = await asyncio.to_thread(make_transport, self._config, resolved.retry)
-                self._open = _Open(resolved, self._config, transport, owns=True, totals=None)
+            self._open = _Open(
+                resolved,
+                self._config,
+                transport,
+                owns=self._transport is None,
+                totals=self._totals,
+            )
         return self
 
     async def __aexit__(

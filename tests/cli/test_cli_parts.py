@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from fakes import FakeClock
+from fakes import FakeClock, settle
 
 from imgperms_async import (
     AuditProgress,
@@ -29,6 +29,7 @@ from imgperms_async import (
     account_ids_from_text,
     image_ids_from_text,
 )
+from imgperms_async.cli import _progress
 from imgperms_async.cli._demo import demo_allowlist
 from imgperms_async.cli._documents import render_csv
 from imgperms_async.cli._progress import (
@@ -36,6 +37,7 @@ from imgperms_async.cli._progress import (
     REFRESH_EVERY_SECS,
     ProgressView,
     keep_showing,
+    showing_meanwhile,
 )
 from imgperms_async.cli._redact import RedactSecrets
 from imgperms_async.cli._run import COLLECT_AFTER_ALLOCATIONS, collecting_less, run_event_loop
@@ -275,6 +277,22 @@ async def test_progress_is_shown_every_second_though_no_result_comes() -> None:
 
     assert REFRESH_EVERY_SECS == 1
     assert shown == [1.0, 2.0, 3.0]
+
+
+async def test_a_failure_to_show_progress_never_ends_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_progress, "REFRESH_EVERY_SECS", 0.0)
+    shown: list[bool] = []
+
+    def show() -> None:
+        shown.append(True)
+        raise RuntimeError("the terminal went away")
+
+    async with showing_meanwhile(show):
+        await settle()
+
+    assert shown == [True]
 
 
 # --- redaction ----------------------------------------------------------------------------------
