@@ -16,6 +16,7 @@ parsed with that logging off, so no log level can show them.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import logging
@@ -27,8 +28,9 @@ from urllib.parse import urlencode
 
 from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
-from botocore.parsers import create_parser
+from botocore.parsers import ResponseParserFactory
 from botocore.serialize import create_serializer
+from botocore.utils import parse_timestamp
 from botocore.validate import ParamValidator
 
 from imgperms_async._exceptions import ClientError, ParamValidationError, error_class_for
@@ -57,6 +59,25 @@ _PARSER_LOG: Final = logging.getLogger("botocore.parsers")
 _WIRE_PROTOCOLS: Final = ("json", "rest-json", "query", "ec2")
 """The protocols spoken here, as AWS JSON 1.1 is on the hot path: a model that offers several
 (WorkSpaces also offers Smithy RPC v2 CBOR) is spoken in the first of these it lists."""
+
+
+def _timestamp(value: str | float) -> datetime.datetime:
+    """botocore's timestamp parsing, with AWS's usual form read by the standard library first.
+
+    botocore hands every string to dateutil, which took two thirds of the time to read an
+    AssumeRole answer: 0.1 ms of each account an organization audit reaches. ``...Z`` is how STS
+    and the XML services write every timestamp; anything else still goes to botocore."""
+    if isinstance(value, str) and value.endswith("Z"):
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    # (botocore-stubs type the value as a string; JSON answers give epoch numbers too.)
+    return parse_timestamp(value)  # type: ignore[arg-type]
+
+
+_PARSERS: Final = ResponseParserFactory()
+_PARSERS.set_parser_defaults(timestamp_parser=_timestamp)
 
 
 @functools.cache
@@ -91,7 +112,7 @@ class ModeledOperation:
         self._output_shape: Shape = operation.output_shape
         self._protocol = wire_protocol(model)
         self._serializer = create_serializer(self._protocol, include_validation=False)
-        self._parser = create_parser(self._protocol)
+        self._parser = _PARSERS.create_parser(self._protocol)
         self._required = tuple(required)
         self._sensitive = _holds_sensitive(self._output_shape)
 

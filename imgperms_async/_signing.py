@@ -15,6 +15,7 @@ accepted.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import time
 from collections.abc import Callable
@@ -115,6 +116,14 @@ def derive_signing_key(secret_key: str, day: str, region_name: str, service: str
     return key
 
 
+@functools.lru_cache(maxsize=4)
+def _amz_date(second: int) -> str:
+    """``X-Amz-Date`` has one-second resolution, so each second is formatted once, for every
+    signer: an audit's thousands of scopes each have one. A few are kept, for clients whose
+    clocks are corrected by different skews."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+
+
 class RequestSigner:
     """Turns an unsigned request into one signed, for one service (its SigV4 signing name) in one
     region, with the credentials it is given."""
@@ -124,15 +133,13 @@ class RequestSigner:
         self._region_name = region_name
         self._now = now
         self._auth: _CachedKeySigV4Auth | None = None
-        self._second = -1
-        self._timestamp = ""
 
     def sign_with(self, credentials: Credentials, request: HttpRequest) -> HttpRequest:
         """Synchronous, so the common case (credentials already at hand) costs no await."""
         auth = self._auth
         if auth is None or auth.source is not credentials:
             auth = self._auth = _CachedKeySigV4Auth(credentials, self._service, self._region_name)
-        timestamp = self._amz_date()
+        timestamp = _amz_date(int(self._now()))
         headers = dict(request.headers)
         headers["X-Amz-Date"] = timestamp
         if credentials.token:
@@ -149,14 +156,6 @@ class RequestSigner:
             f"Signature={auth.signature(string_to_sign, signing_request)}"
         )
         return HttpRequest(request.url, headers, request.body, request.method)
-
-    def _amz_date(self) -> str:
-        """``X-Amz-Date`` has one-second resolution, so the string is formatted once a second."""
-        second = int(self._now())
-        if second != self._second:
-            self._timestamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
-            self._second = second
-        return self._timestamp
 
 
 class SigningSender:

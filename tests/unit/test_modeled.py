@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.model import ServiceModel
 from botocore.parsers import ResponseParserError
+from botocore.utils import parse_timestamp
 
 from imgperms_async import (
     ClientError,
@@ -44,7 +45,9 @@ def describe_organization() -> ModeledOperation:
     )
 
 
-def assume_role_answer(*, token: str | None = TOKEN) -> bytes:
+def assume_role_answer(
+    *, token: str | None = TOKEN, expiration: str = "2030-01-01T00:00:00Z"
+) -> bytes:
     session_token = "" if token is None else f"<SessionToken>{token}</SessionToken>"
     return f"""<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleResult>
@@ -52,7 +55,7 @@ def assume_role_answer(*, token: str | None = TOKEN) -> bytes:
       <AccessKeyId>ASIAMODELED</AccessKeyId>
       <SecretAccessKey>{SECRET}</SecretAccessKey>
       {session_token}
-      <Expiration>2030-01-01T00:00:00Z</Expiration>
+      <Expiration>{expiration}</Expiration>
     </Credentials>
   </AssumeRoleResult>
   <ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata>
@@ -143,6 +146,22 @@ def test_an_xml_answer_is_read_with_its_nested_members() -> None:
     result = assume_role().result({}, answer(200, assume_role_answer()))
     assert result["Credentials"]["AccessKeyId"] == "ASIAMODELED"
     assert result["Credentials"]["Expiration"].year == 2030
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2030-01-01T00:00:00Z",
+        "2030-01-01T00:00:00.250Z",
+        "20300101T000000Z",
+        "2030-01-01T02:00:00+02:00",
+        "2030-01-01T00:00:00",
+        "Tue, 01 Jan 2030 00:00:00 GMT",
+    ],
+)
+def test_a_timestamp_reads_as_botocore_reads_it(written: str) -> None:
+    result = assume_role().result({}, answer(200, assume_role_answer(expiration=written)))
+    assert result["Credentials"]["Expiration"] == parse_timestamp(written)
 
 
 def test_json_null_reads_as_absent() -> None:
