@@ -54,12 +54,6 @@ class AuditTotals:
     retries: int = 0
     throttles: int = 0
 
-    def add(self, stats: StatsSnapshot) -> None:
-        """Add a client's snapshot (one the audit did not make)."""
-        self.requests += stats.requests
-        self.retries += stats.retries
-        self.throttles += sum(stats.throttles.values())
-
 
 class Stats:
     """Request, retry, throttle and error counts plus a latency histogram, all O(1) to record;

@@ -157,6 +157,7 @@ def test_an_xml_answer_is_read_with_its_nested_members() -> None:
         "2030-01-01T02:00:00+02:00",
         "2030-01-01T00:00:00",
         "Tue, 01 Jan 2030 00:00:00 GMT",
+        "Tue, 01 Jan 2030 00:00:00 Z",
     ],
 )
 def test_a_timestamp_reads_as_botocore_reads_it(written: str) -> None:

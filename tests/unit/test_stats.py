@@ -126,17 +126,3 @@ def test_each_request_retry_and_throttle_adds_to_the_totals_as_it_is_recorded() 
     stats.record_error("ThrottlingException")
 
     assert totals == AuditTotals(requests=11, retries=2, throttles=3)
-
-
-def test_a_clients_snapshot_adds_its_requests_retries_and_throttles_to_the_totals() -> None:
-    stats = Stats(time=FakeTime())
-    stats.record_request(0.01)
-    stats.record_request(0.02)
-    stats.record_retry()
-    stats.record_throttle("ThrottlingException")
-    stats.record_throttle("TooManyRequestsException")
-    totals = AuditTotals(requests=1)
-
-    totals.add(stats.snapshot())
-
-    assert totals == AuditTotals(requests=3, retries=1, throttles=2)
